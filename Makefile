@@ -1,0 +1,35 @@
+# Two commands do everything on a fresh machine: `make synth` and `make test` (each sets up .venv first).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BLUEPRINT ?= notebookly
+ENV ?= dev
+JOBS ?= 2
+
+.PHONY: setup synth test test-fast scan bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[test]"
+	@touch $@
+
+synth: setup  ## synthesize a blueprint environment into cdktf.out/ (default notebookly/dev)
+	$(PY) main.py --blueprint $(BLUEPRINT) --env $(ENV)
+
+test: setup  ## all five layers: unit, terraform validate, offline plan, checkov, emulator apply
+	$(PY) -m pytest -n $(JOBS) --dist loadgroup
+
+test-fast: setup  ## unit tests only (no terraform, checkov or emulator)
+	$(PY) -m pytest -m "not terraform and not emulator and not slow"
+
+scan: synth  ## checkov over the synthesized stacks, accepted findings applied
+	$(PY) -m compliance.scan cdktf.out
+
+bench: setup  ## synth speed: lazy vs stock provider import
+	$(PY) bench/synth_speed.py
+
+clean:
+	rm -rf cdktf.out .cache .pytest_cache

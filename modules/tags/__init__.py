@@ -1,0 +1,3 @@
+from modules.tags.name_tags import NameTags
+
+__all__ = ["NameTags"]

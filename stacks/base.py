@@ -1,0 +1,92 @@
+"""The pattern every deployable stack follows.
+
+- One AWS provider in the primary region, pinned to the configured account, tagging every resource
+  with Project/Environment/Owner/CostCenter (default_tags) and a Name (the NameTags aspect).
+- Remote state in the S3 state bucket with native S3 locking, one key per blueprint/environment/stack.
+- Named outputs (`export`) form the stack's public contract; a consumer reads them with
+  `remote_state(ProducerStack)`, a `terraform_remote_state` that `terraform plan` resolves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal
+
+from cdktf import Aspects, DataTerraformRemoteStateS3, LocalBackend, S3Backend, TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from constructs import Construct
+
+from configuration import BlueprintConfig
+from modules.tags import NameTags
+
+OutputKind = Literal["string", "list", "map"]
+
+
+@dataclass
+class StackContract:
+    """What a stack publishes and consumes: written to platform.json for tooling and tests."""
+
+    name: str
+    layer: str
+    backend: str
+    state_key: str | None
+    outputs: dict[str, OutputKind] = field(default_factory=dict)
+    consumes: list[str] = field(default_factory=list)
+
+
+class PlatformStack(TerraformStack):
+    layer: ClassVar[str]
+    """Short stack role ('network', 'compute', ...): part of the stack name and of its state key."""
+
+    def __init__(self, scope: Construct, config: BlueprintConfig) -> None:
+        name = self.stack_name(config)
+        super().__init__(scope, name)
+        self.config = config
+        self.partition = partition_of(config.regions.primary)
+        self.provider = AwsProvider(
+            self, "aws", region=config.regions.primary, allowed_account_ids=[config.account_id],
+            default_tags=[AwsProviderDefaultTags(tags=config.default_tags)])
+        backend = self.configure_backend()
+        self.contract = StackContract(name=name, layer=self.layer, backend=backend,
+                                      state_key=self.state_key(config) if backend == "s3" else None)
+        Aspects.of(self).add(NameTags(config.name_prefix))
+
+    @classmethod
+    def stack_name(cls, config: BlueprintConfig) -> str:
+        return f"{config.name_prefix}-{cls.layer}"
+
+    @classmethod
+    def state_key(cls, config: BlueprintConfig) -> str:
+        return f"{config.blueprint}/{config.environment}/{cls.layer}.tfstate"
+
+    def configure_backend(self) -> str:
+        """S3 with native locking (use_lockfile, Terraform >= 1.10). Returns the backend type."""
+        S3Backend(self, bucket=self.config.state_bucket, key=self.state_key(self.config),
+                  region=self.config.state_region, encrypt=True)
+        # cdktf's S3Backend predates use_lockfile; DynamoDB locking is deprecated in Terraform 1.11.
+        self.add_override("terraform.backend.s3.use_lockfile", True)
+        return "s3"
+
+    def use_local_backend(self, path: str) -> str:
+        LocalBackend(self, path=path)
+        return "local"
+
+    def export(self, name: str, value: object, kind: OutputKind, description: str) -> None:
+        """Publish a named output other stacks (and HCL users) may read; names are a public contract."""
+        TerraformOutput(self, name, value=value, description=description)
+        self.contract.outputs[name] = kind
+
+    def remote_state(self, producer: type[PlatformStack]) -> DataTerraformRemoteStateS3:
+        """Read another stack's exports from its state in the S3 state bucket."""
+        cfg = self.config
+        self.contract.consumes.append(producer.stack_name(cfg))
+        return DataTerraformRemoteStateS3(self, producer.layer, bucket=cfg.state_bucket,
+                                          key=producer.state_key(cfg), region=cfg.state_region)
+
+
+def partition_of(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"

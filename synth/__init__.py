@@ -1,0 +1,1 @@
+"""Turning a validated configuration into Terraform JSON: runtime set-up, app assembly, safe output."""

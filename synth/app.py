@@ -1,0 +1,53 @@
+"""Assemble the stacks a blueprint environment needs and synthesize them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from synth.runtime import prepare_runtime
+
+prepare_runtime()
+
+from cdktf import App  # noqa: E402  (after the runtime is prepared)
+
+from configuration import BlueprintConfig  # noqa: E402
+from stacks.base import PlatformStack  # noqa: E402
+from stacks.network import NetworkStack  # noqa: E402
+from stacks.state import StateStack  # noqa: E402
+from synth.output import staged_output  # noqa: E402
+
+# Dependency order: a stack only reads the exports of stacks before it.
+STACK_TYPES: tuple[type[PlatformStack], ...] = (StateStack, NetworkStack)
+PLATFORM_MANIFEST = "platform.json"
+
+
+@dataclass(frozen=True)
+class StackSummary:
+    name: str
+    resources: int
+    directory: str
+
+
+def build_stacks(app: App, config: BlueprintConfig) -> list[PlatformStack]:
+    return [stack_type(app, config) for stack_type in STACK_TYPES]
+
+
+def synthesize(config: BlueprintConfig, outdir: Path) -> list[StackSummary]:
+    """Write every stack of `config` to `outdir` atomically, plus platform.json (order and contracts)."""
+    with staged_output(Path(outdir)) as staging:
+        app = App(outdir=str(staging))
+        stacks = build_stacks(app, config)
+        app.synth()
+        manifest = {"blueprint": config.blueprint, "environment": config.environment,
+                    "stacks": [asdict(s.contract) for s in stacks]}
+        (staging / PLATFORM_MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+        summaries = [_summary(staging, Path(outdir), s.contract.name) for s in stacks]
+    return summaries
+
+
+def _summary(staging: Path, outdir: Path, name: str) -> StackSummary:
+    document = json.loads((staging / "stacks" / name / "cdk.tf.json").read_text())
+    count = sum(len(instances) for instances in document.get("resource", {}).values())
+    return StackSummary(name=name, resources=count, directory=str(outdir / "stacks" / name))

@@ -1,0 +1,38 @@
+"""Session fixtures: every blueprint environment synthesized once, shared by all layers."""
+
+from __future__ import annotations
+
+from synth.runtime import prepare_runtime
+
+prepare_runtime()  # before any test module imports provider bindings: the lazy import, not the 15 s one
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from configuration import load  # noqa: E402
+from tests.support import ALL_ENVIRONMENTS  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Path]:
+    """(blueprint, environment) -> output folder, synthesized in this process through the real app path."""
+    from synth.app import synthesize
+
+    root = tmp_path_factory.mktemp("synth")
+    outputs = {}
+    for blueprint, environment in ALL_ENVIRONMENTS:
+        outdir = root / f"{blueprint}-{environment}"
+        synthesize(load(blueprint, environment), outdir)
+        outputs[(blueprint, environment)] = outdir
+    return outputs
+
+
+@pytest.fixture(scope="session")
+def notebookly_dev(synthesized: dict[tuple[str, str], Path]) -> Path:
+    return synthesized[("notebookly", "dev")]
+
+
+@pytest.fixture(scope="session")
+def notebookly_prod(synthesized: dict[tuple[str, str], Path]) -> Path:
+    return synthesized[("notebookly", "prod")]
