@@ -40,8 +40,7 @@ class StateStack(PlatformStack):
                                            noncurrent_expiration_days=30)]))
         state = SecureBucket(self, "state-bucket", SecureBucketProps(
             bucket_name=config.state_bucket, encryption_key=key, access_logs_to=access_logs,
-            lifecycle_rules=[LifecycleRule(id="expire-old-state-versions", noncurrent_expiration_days=90,
-                                           newer_noncurrent_versions=10)]))
+            lifecycle_rules=[LifecycleRule(id="expire-old-state-versions", noncurrent_expiration_days=90)]))
         self.export("state_bucket_name", state.name, "string", "S3 bucket holding every stack's Terraform state")
         self.export("state_bucket_arn", state.arn, "string", "ARN of the state bucket, for deploy-role policies")
         self.export("state_kms_key_arn", key.arn, "string", "KMS key encrypting the state objects")

@@ -123,10 +123,11 @@ class SecureBucket(Construct):
         S3BucketServerSideEncryptionConfigurationA(self, "encryption", bucket=bucket_id, rule=[
             S3BucketServerSideEncryptionConfigurationRuleA(
                 apply_server_side_encryption_by_default=encryption, bucket_key_enabled=bool(key))])
-        S3BucketPolicy(self, "policy", bucket=bucket_id, policy=self._policy(props).json)
+        self.policy = S3BucketPolicy(self, "policy", bucket=bucket_id, policy=self._policy(props).json)
         if props.access_logs_to is not None:
             S3BucketLoggingA(self, "access-logging", bucket=bucket_id, target_bucket=props.access_logs_to.name,
-                             target_prefix=props.access_log_prefix or f"{props.bucket_name}/")
+                             target_prefix=props.access_log_prefix or f"{props.bucket_name}/",
+                             depends_on=[props.access_logs_to.policy])  # S3 checks the target admits log delivery
         S3BucketLifecycleConfiguration(self, "lifecycle", bucket=bucket_id,
                                        rule=[_lifecycle_rule(r) for r in props.lifecycle_rules])
 

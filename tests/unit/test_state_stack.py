@@ -58,7 +58,7 @@ def test_versioning_and_noncurrent_version_lifecycle(state):
                for v in resources(state, "aws_s3_bucket_versioning").values())
     rule = _by_bucket(state, "aws_s3_bucket_lifecycle_configuration")["state-bucket"]["rule"][0]
     assert rule["status"] == "Enabled"
-    assert rule["noncurrent_version_expiration"] == [{"noncurrent_days": 90, "newer_noncurrent_versions": 10}]
+    assert rule["noncurrent_version_expiration"] == [{"noncurrent_days": 90}]
     assert rule["abort_incomplete_multipart_upload"] == [{"days_after_initiation": 7}]
 
 

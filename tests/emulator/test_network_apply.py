@@ -1,0 +1,153 @@
+"""Layer 5: real `terraform apply` of the state and network stacks against moto on 127.0.0.1.
+
+One moto server for the module, steps in order (pytest runs a module's tests top to bottom, and
+--dist loadgroup keeps them on one worker): bootstrap the state bucket, apply the network with its
+real S3 backend, re-plan clean, prove the lock, read the exports across stacks, destroy everything.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+
+from configuration import load
+from stacks.base import PlatformStack
+from stacks.network import NetworkStack
+from synth.app import synthesize
+from tests.harness.moto_server import MotoServer, start_moto_server
+from tests.harness.terraform import TerraformError, hold_state_lock
+from tests.workdirs import emulator_workdir
+
+pytestmark = [pytest.mark.emulator, pytest.mark.xdist_group("emulator")]
+BLUEPRINT, ENVIRONMENT = "notebookly", "prod"
+
+
+class NetworkConsumerStack(PlatformStack):
+    """A stand-in for the compute tier: reads the network's exports through remote state."""
+
+    layer = "consumer"
+
+    def __init__(self, scope, config):
+        super().__init__(scope, config)
+        network = self.remote_state(NetworkStack)
+        SecurityGroup(self, "probe", name=f"{config.name_prefix}-probe", description="cross-stack probe",
+                      vpc_id=network.get_string("vpc_id"))
+        self.export("seen_app_subnet_ids", network.get_list("app_subnet_ids"), "list", "what the consumer read")
+
+
+@pytest.fixture(scope="module")
+def moto(tmp_path_factory) -> MotoServer:
+    server = start_moto_server(log_path=tmp_path_factory.mktemp("moto") / "moto.log")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def outdir(tmp_path_factory) -> Path:
+    import synth.app
+
+    out = tmp_path_factory.mktemp("emulator-synth")
+    original = synth.app.STACK_TYPES
+    synth.app.STACK_TYPES = (*original, NetworkConsumerStack)
+    try:
+        synthesize(load(BLUEPRINT, ENVIRONMENT), out)
+    finally:
+        synth.app.STACK_TYPES = original
+    return out
+
+
+@pytest.fixture(scope="module")
+def workdirs(outdir, moto, tmp_path_factory):
+    root = tmp_path_factory.mktemp("emulator-workdirs")
+    prefix = f"{BLUEPRINT}-{ENVIRONMENT}"
+    return {layer: emulator_workdir(outdir, f"{prefix}-{layer}", root / layer, moto.endpoint_url)
+            for layer in ("state", "network", "consumer")}
+
+
+@pytest.fixture(scope="module")
+def aws(moto):
+    def client(service):
+        return boto3.client(service, region_name="ap-south-1", endpoint_url=moto.endpoint_url,
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+    return client
+
+
+STATE_BUCKET = "notebookly-prod-tfstate-123456789012"
+
+
+def test_state_stack_applies_and_plans_clean(workdirs, aws):
+    state = workdirs["state"]
+    state.init()
+    state.apply()
+    assert state.plan(detailed_exitcode=True) == 0, state.last_plan_output
+    s3 = aws("s3")
+    assert s3.get_bucket_versioning(Bucket=STATE_BUCKET)["Status"] == "Enabled"
+    rule = s3.get_bucket_encryption(Bucket=STATE_BUCKET)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    block = s3.get_public_access_block(Bucket=STATE_BUCKET)["PublicAccessBlockConfiguration"]
+    assert all(block.values())
+    assert s3.get_bucket_logging(Bucket=STATE_BUCKET)["LoggingEnabled"]["TargetBucket"].endswith("-access-logs")
+
+
+def test_network_applies_into_the_remote_state_and_plans_clean(workdirs, aws):
+    network = workdirs["network"]
+    network.init()
+    network.apply()
+    assert network.plan(detailed_exitcode=True) == 0, network.last_plan_output
+    state = json.loads(aws("s3").get_object(Bucket=STATE_BUCKET, Key="notebookly/prod/network.tfstate")["Body"].read())
+    assert set(state["outputs"]) >= {"vpc_id", "app_subnet_ids", "data_subnet_ids"}
+    ec2 = aws("ec2")
+    vpc = ec2.describe_vpcs(VpcIds=[state["outputs"]["vpc_id"]["value"]])["Vpcs"][0]
+    tags = {t["Key"]: t["Value"] for t in vpc["Tags"]}
+    assert vpc["CidrBlock"] == "10.1.0.0/16" and tags["Name"] == "notebookly-prod-vpc"
+    assert tags["Environment"] == "prod" and tags["CostCenter"] == "notebookly-web"
+    nats = ec2.describe_nat_gateways(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["NatGateways"]
+    assert len([n for n in nats if n["State"] == "available"]) == 2
+    flow_logs = ec2.describe_flow_logs()["FlowLogs"]
+    assert [f["TrafficType"] for f in flow_logs if f["ResourceId"] == vpc["VpcId"]] == ["ALL"]
+
+
+def test_a_second_writer_is_refused_while_the_state_is_locked(workdirs, tmp_path):
+    network = workdirs["network"]
+    rival = network.clone(tmp_path / "rival")
+    rival.init()
+    with hold_state_lock(network):
+        with pytest.raises(TerraformError, match="Error acquiring the state lock"):
+            rival.plan(extra_args=["-lock-timeout=2s"])
+    assert rival.plan(detailed_exitcode=True) == 0  # the lock is released again
+
+
+def test_a_consumer_stack_reads_the_network_exports_through_remote_state(workdirs, aws):
+    consumer = workdirs["consumer"]
+    consumer.init()
+    consumer.apply()
+    assert consumer.plan(detailed_exitcode=True) == 0, consumer.last_plan_output
+    network_outputs = workdirs["network"].output()
+    assert consumer.output()["seen_app_subnet_ids"]["value"] == network_outputs["app_subnet_ids"]["value"]
+    groups = aws("ec2").describe_security_groups(Filters=[{"Name": "group-name", "Values": ["notebookly-prod-probe"]}])
+    assert groups["SecurityGroups"][0]["VpcId"] == network_outputs["vpc_id"]["value"]
+    consumer.destroy()
+
+
+def test_everything_destroys_cleanly(workdirs, aws):
+    workdirs["network"].destroy()
+    ec2 = aws("ec2")
+    assert not ec2.describe_vpcs(Filters=[{"Name": "tag:Project", "Values": ["notebookly"]}])["Vpcs"]
+    s3 = aws("s3")
+    state = workdirs["state"]
+    # The runbook for the bootstrap stack: stop access logging (every request would log again),
+    # empty both buckets deliberately (they refuse deletion while they hold versions), then destroy.
+    logging = next(iter(state.stack_json["resource"]["aws_s3_bucket_logging"]))
+    state.destroy(extra_args=[f"-target=aws_s3_bucket_logging.{logging}"])
+    for bucket in (STATE_BUCKET, f"{STATE_BUCKET}-access-logs"):
+        versions = s3.list_object_versions(Bucket=bucket)
+        doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                  for v in versions.get("Versions", []) + versions.get("DeleteMarkers", [])]
+        if doomed:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed})
+    state.destroy()
+    assert STATE_BUCKET not in [b["Name"] for b in s3.list_buckets()["Buckets"]]

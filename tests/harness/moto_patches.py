@@ -1,0 +1,78 @@
+"""Compatibility patches for moto, applied in the moto server process only.
+
+Each patch is one function with a comment saying what moto gets wrong and why patching
+it is safe. apply_all() runs them all; keep the list short and delete patches once moto
+is fixed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+PATCHES: list[Callable[[], None]] = []
+
+
+def apply_all() -> None:
+    """Apply every registered patch (called by moto_entry before the server starts)."""
+    for patch in PATCHES:
+        patch()
+
+
+def s3_logging_target_policy_with_string_principal() -> None:
+    """moto 5.2.5 checks a log target bucket's policy with `stmt["Principal"].get("Service")`, which
+    raises AttributeError (HTTP 500) when any statement has `"Principal": "*"` - as every TLS-only
+    deny statement does. Real S3 accepts such policies. The replacement performs the same check
+    (an Allow of s3:PutObject to logging.s3.amazonaws.com on the bucket) over any principal shape."""
+    import json
+
+    from moto.s3.models import LOGGING_SERVICE_PRINCIPAL, FakeBucket
+
+    def as_list(value):
+        return value if isinstance(value, list) else [value]
+
+    def log_permissions_enabled_policy(target_bucket, target_prefix):
+        if not target_bucket.policy:
+            return False
+        arn = f"arn:{target_bucket.partition}:s3:::{target_bucket.name}"
+        accepted = {f"{arn}/{target_prefix or ''}*", f"{arn}/*", arn}
+        for statement in json.loads(target_bucket.policy.decode())["Statement"]:
+            principal = statement.get("Principal", {})
+            services = as_list(principal.get("Service", [])) if isinstance(principal, dict) else []
+            if (LOGGING_SERVICE_PRINCIPAL in services and statement.get("Effect") == "Allow"
+                    and "s3:PutObject" in as_list(statement.get("Action", []))
+                    and accepted & set(as_list(statement.get("Resource", [])))):
+                return True
+        return False
+
+    FakeBucket._log_permissions_enabled_policy = staticmethod(log_permissions_enabled_policy)
+
+
+PATCHES.append(s3_logging_target_policy_with_string_principal)
+
+
+def s3_bucket_policy_ignores_conditional_statements() -> None:
+    """moto 5.2.5 enforces bucket-policy statements on object requests but ignores their Condition
+    blocks (its own docstring says so), so `Deny s3:* if aws:SecureTransport is false` denies every
+    request, TLS or not, and Terraform's S3 backend gets 403 Forbidden. The patch evaluates only
+    statements without conditions - the ones moto can judge correctly - and leaves conditional
+    statements to real S3; the unit layer asserts their content instead."""
+    import json
+
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+    from moto.s3.models import FakeBucket
+
+    def get_permission(self, action, resource):
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        document = json.loads(self.policy.decode())
+        statements = document.get("Statement", [])
+        statements = [s for s in (statements if isinstance(statements, list) else [statements])
+                      if "Condition" not in s]
+        if not statements:
+            return PermissionResult.NEUTRAL
+        return IAMPolicy(json.dumps({**document, "Statement": statements})).is_action_permitted(action, resource)
+
+    FakeBucket.get_permission = get_permission
+
+
+PATCHES.append(s3_bucket_policy_ignores_conditional_statements)

@@ -1,0 +1,70 @@
+"""Terraform working copies of synthesized stacks, wired for the offline-plan and emulator layers.
+
+The stack's own JSON is never edited: Terraform override files supply fake credentials, endpoints,
+the backend and the remote-state sources, so what is tested is exactly what a user applies.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.harness.terraform import (
+    TerraformWorkdir,
+    emulator_provider_overrides,
+    emulator_s3_backend_override,
+    local_backend_override,
+    offline_provider_overrides,
+    remote_state_overrides,
+    seeded_state_file,
+)
+from tests.support import platform_manifest
+
+PLACEHOLDER_LIST_LENGTH = 2
+
+
+def _contracts(outdir: Path) -> dict[str, dict]:
+    return {s["name"]: s for s in platform_manifest(outdir)["stacks"]}
+
+
+def seeded_outputs(outputs: dict[str, str], stack: str) -> dict[str, object]:
+    """Placeholder values of the declared kinds, standing in for a producer stack's real outputs."""
+    values: dict[str, object] = {}
+    for name, kind in outputs.items():
+        if kind == "list":
+            values[name] = [f"{stack}-{name}-{i}" for i in range(PLACEHOLDER_LIST_LENGTH)]
+        elif kind == "map":
+            values[name] = {"seeded": f"{stack}-{name}"}
+        else:
+            values[name] = f"{stack}-{name}"
+    return values
+
+
+def offline_workdir(outdir: Path, stack: str, workdir: Path) -> TerraformWorkdir:
+    """A stack ready for `terraform plan` with no network: local state, seeded remote-state inputs."""
+    contracts = _contracts(outdir)
+    copy = TerraformWorkdir(outdir / "stacks" / stack, workdir)
+    state_files = {}
+    for producer in contracts[stack]["consumes"]:
+        layer = contracts[producer]["layer"]
+        state_files[layer] = seeded_state_file(workdir / "seeded" / f"{producer}.tfstate",
+                                               seeded_outputs(contracts[producer]["outputs"], producer))
+    copy.write_override(offline_provider_overrides(copy.stack_json),
+                        local_backend_override(workdir / "terraform.tfstate"),
+                        remote_state_overrides(copy.stack_json, "local", state_files=state_files))
+    return copy
+
+
+def emulator_workdir(outdir: Path, stack: str, workdir: Path, endpoint_url: str) -> TerraformWorkdir:
+    """A stack wired to moto: S3 backends keep their real bucket and key in moto; a local backend
+    (the state bootstrap stack) gets a state file inside the workdir instead of bootstrap-state/."""
+    copy = TerraformWorkdir(outdir / "stacks" / stack, workdir)
+    document = copy.stack_json
+    backend = document["terraform"]["backend"]
+    parts = [emulator_provider_overrides(document, endpoint_url),
+             remote_state_overrides(document, "emulator", endpoint_url=endpoint_url)]
+    if "s3" in backend:
+        parts.append(emulator_s3_backend_override(document, endpoint_url))
+    else:
+        parts.append(local_backend_override(workdir / "terraform.tfstate"))
+    copy.write_override(*parts)
+    return copy
