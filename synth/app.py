@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -30,15 +31,12 @@ class StackSummary:
     directory: str
 
 
-def build_stacks(app: App, config: BlueprintConfig) -> list[PlatformStack]:
-    return [stack_type(app, config) for stack_type in STACK_TYPES]
-
-
-def synthesize(config: BlueprintConfig, outdir: Path) -> list[StackSummary]:
+def synthesize(config: BlueprintConfig, outdir: Path,
+               stack_types: Sequence[type[PlatformStack]] = STACK_TYPES) -> list[StackSummary]:
     """Write every stack of `config` to `outdir` atomically, plus platform.json (order and contracts)."""
     with staged_output(Path(outdir)) as staging:
         app = App(outdir=str(staging))
-        stacks = build_stacks(app, config)
+        stacks = [stack_type(app, config) for stack_type in stack_types]
         app.synth()
         manifest = {"blueprint": config.blueprint, "environment": config.environment,
                     "stacks": [asdict(s.contract) for s in stacks]}

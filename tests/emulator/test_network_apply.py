@@ -12,31 +12,16 @@ from pathlib import Path
 
 import boto3
 import pytest
-from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 
 from configuration import load
-from stacks.base import PlatformStack
-from stacks.network import NetworkStack
-from synth.app import synthesize
+from synth.app import STACK_TYPES, synthesize
+from tests.consumer_stack import NetworkConsumerStack
 from tests.harness.moto_server import MotoServer, start_moto_server
 from tests.harness.terraform import TerraformError, hold_state_lock
 from tests.workdirs import emulator_workdir
 
 pytestmark = [pytest.mark.emulator, pytest.mark.xdist_group("emulator")]
 BLUEPRINT, ENVIRONMENT = "notebookly", "prod"
-
-
-class NetworkConsumerStack(PlatformStack):
-    """A stand-in for the compute tier: reads the network's exports through remote state."""
-
-    layer = "consumer"
-
-    def __init__(self, scope, config):
-        super().__init__(scope, config)
-        network = self.remote_state(NetworkStack)
-        SecurityGroup(self, "probe", name=f"{config.name_prefix}-probe", description="cross-stack probe",
-                      vpc_id=network.get_string("vpc_id"))
-        self.export("seen_app_subnet_ids", network.get_list("app_subnet_ids"), "list", "what the consumer read")
 
 
 @pytest.fixture(scope="module")
@@ -48,15 +33,8 @@ def moto(tmp_path_factory) -> MotoServer:
 
 @pytest.fixture(scope="module")
 def outdir(tmp_path_factory) -> Path:
-    import synth.app
-
     out = tmp_path_factory.mktemp("emulator-synth")
-    original = synth.app.STACK_TYPES
-    synth.app.STACK_TYPES = (*original, NetworkConsumerStack)
-    try:
-        synthesize(load(BLUEPRINT, ENVIRONMENT), out)
-    finally:
-        synth.app.STACK_TYPES = original
+    synthesize(load(BLUEPRINT, ENVIRONMENT), out, stack_types=(*STACK_TYPES, NetworkConsumerStack))
     return out
 
 

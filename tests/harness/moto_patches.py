@@ -27,10 +27,10 @@ def s3_logging_target_policy_with_string_principal() -> None:
 
     from moto.s3.models import LOGGING_SERVICE_PRINCIPAL, FakeBucket
 
-    def as_list(value):
+    def as_list(value: object) -> list[object]:
         return value if isinstance(value, list) else [value]
 
-    def log_permissions_enabled_policy(target_bucket, target_prefix):
+    def log_permissions_enabled_policy(target_bucket: FakeBucket, target_prefix: str | None) -> bool:
         if not target_bucket.policy:
             return False
         arn = f"arn:{target_bucket.partition}:s3:::{target_bucket.name}"
@@ -44,7 +44,7 @@ def s3_logging_target_policy_with_string_principal() -> None:
                 return True
         return False
 
-    FakeBucket._log_permissions_enabled_policy = staticmethod(log_permissions_enabled_policy)
+    FakeBucket._log_permissions_enabled_policy = staticmethod(log_permissions_enabled_policy)  # type: ignore[method-assign]
 
 
 PATCHES.append(s3_logging_target_policy_with_string_principal)
@@ -61,7 +61,7 @@ def s3_bucket_policy_ignores_conditional_statements() -> None:
     from moto.iam.access_control import IAMPolicy, PermissionResult
     from moto.s3.models import FakeBucket
 
-    def get_permission(self, action, resource):
+    def get_permission(self: FakeBucket, action: str, resource: str) -> PermissionResult:
         if self.policy is None:
             return PermissionResult.NEUTRAL
         document = json.loads(self.policy.decode())
@@ -72,7 +72,7 @@ def s3_bucket_policy_ignores_conditional_statements() -> None:
             return PermissionResult.NEUTRAL
         return IAMPolicy(json.dumps({**document, "Statement": statements})).is_action_permitted(action, resource)
 
-    FakeBucket.get_permission = get_permission
+    FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
 
 
 PATCHES.append(s3_bucket_policy_ignores_conditional_statements)

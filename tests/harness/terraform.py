@@ -10,6 +10,7 @@ Terraform merges into the synthesized config without us rewriting cdk.tf.json.
 from __future__ import annotations
 
 import contextlib
+import functools
 import fcntl
 import json
 import os
@@ -21,6 +22,8 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
+
+from configuration.loader import deep_merge
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PLUGIN_MIRROR = Path("/opt/tf-plugins")
@@ -350,14 +353,7 @@ def hold_state_lock(workdir: TerraformWorkdir, timeout: float = 120.0) -> Iterat
 def merge_overrides(*parts: Json) -> Json:
     """Deep-merge override dicts: nested dicts merge, anything else (lists too) is replaced
     by the later part. Combine builders that touch different top-level keys."""
-    merged: Json = {}
-    for part in parts:
-        for key, value in part.items():
-            if isinstance(value, dict) and isinstance(merged.get(key), dict):
-                merged[key] = merge_overrides(merged[key], value)
-            else:
-                merged[key] = value
-    return merged
+    return functools.reduce(deep_merge, parts, {})  # the same merge rule as blueprint `extends`
 
 
 def _aws_provider_configs(stack_json: Json) -> list[Json]:

@@ -39,3 +39,13 @@ def test_the_scan_fails_an_insecure_stack(tmp_path):
     failed = {f.check for f in result.failed}
     assert not result.ok
     assert {"CKV_AWS_24", "CKV_AWS_21"} <= failed  # SSH open to the world; bucket without versioning
+
+
+def test_a_scan_that_parsed_nothing_is_a_failure(tmp_path):
+    """The trap of `--framework terraform`: zero checks run looks like zero failures. It must not pass."""
+    stack = tmp_path / "stacks" / "empty"
+    stack.mkdir(parents=True)
+    stack.joinpath("cdk.tf.json").write_text(json.dumps({"terraform": {}}))
+    result = scan([tmp_path], acceptances=[])
+    assert result.passed == 0 and result.failed == []
+    assert not result.ok

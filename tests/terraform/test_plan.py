@@ -7,7 +7,9 @@ import json
 
 import pytest
 
-from synth.app import STACK_TYPES
+from configuration import load
+from synth.app import STACK_TYPES, synthesize
+from tests.consumer_stack import NetworkConsumerStack
 from tests.support import ALL_ENVIRONMENTS, platform_manifest
 from tests.workdirs import offline_workdir
 
@@ -28,3 +30,21 @@ def test_stack_plans_offline(synthesized, tmp_path, blueprint, environment, laye
     declared = json.loads((outdir / "stacks" / stack / "cdk.tf.json").read_text())["resource"]
     assert creates == sorted(f"{t}.{n}" for t, instances in declared.items() for n in instances)
     assert all(c["change"]["actions"] in (["create"], ["read"]) for c in plan["resource_changes"])
+
+
+def test_a_consumer_stack_plans_against_seeded_network_outputs(tmp_path):
+    """Cross-stack wiring offline: the remote state reads a seeded local state with the network's contract."""
+    outdir = tmp_path / "out"
+    synthesize(load("notebookly", "dev"), outdir, stack_types=(*STACK_TYPES, NetworkConsumerStack))
+    document = json.loads((outdir / "stacks" / "notebookly-dev-consumer" / "cdk.tf.json").read_text())
+    assert document["data"]["terraform_remote_state"]["network"] == {"backend": "s3", "config": {
+        "bucket": "notebookly-dev-tfstate-123456789012", "key": "notebookly/dev/network.tfstate",
+        "region": "ap-south-1"}}
+    workdir = offline_workdir(outdir, "notebookly-dev-consumer", tmp_path / "wd")
+    workdir.init()
+    workdir.plan(extra_args=["-out=plan.bin"])
+    plan = json.loads(workdir.run("show", "-json", "plan.bin").stdout)
+    group = next(c for c in plan["resource_changes"] if c["type"] == "aws_security_group")
+    assert group["change"]["after"]["vpc_id"] == "notebookly-dev-network-vpc_id"
+    assert plan["output_changes"]["seen_app_subnet_ids"]["after"] == [
+        "notebookly-dev-network-app_subnet_ids-0", "notebookly-dev-network-app_subnet_ids-1"]

@@ -49,7 +49,7 @@ def test_list_shows_blueprints_and_environments(tmp_path):
     assert "dev, prod" in line and "seed 004" in line
 
 
-def test_a_failing_synth_leaves_the_previous_output_untouched(tmp_path, monkeypatch):
+def test_a_failing_synth_leaves_the_previous_output_untouched(tmp_path):
     out = tmp_path / "out"
     synthesize(load("notebookly", "dev"), out)
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
@@ -61,9 +61,8 @@ def test_a_failing_synth_leaves_the_previous_output_untouched(tmp_path, monkeypa
             super().__init__(scope, config)
             raise RuntimeError("construct failed half-way")
 
-    monkeypatch.setattr(synth.app, "STACK_TYPES", (*synth.app.STACK_TYPES, BrokenStack))
     with pytest.raises(RuntimeError, match="half-way"):
-        synthesize(load("notebookly", "dev"), out)
+        synthesize(load("notebookly", "dev"), out, stack_types=(*synth.app.STACK_TYPES, BrokenStack))
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging folder left behind
 
