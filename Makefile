@@ -6,7 +6,7 @@ BLUEPRINT ?= notebookly
 ENV ?= dev
 JOBS ?= 2
 
-.PHONY: setup synth test test-fast scan bench clean
+.PHONY: setup synth test test-fast lint scan bench clean
 
 setup: $(VENV)/.installed
 
@@ -19,11 +19,15 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 synth: setup  ## synthesize a blueprint environment into cdktf.out/ (default notebookly/dev)
 	$(PY) main.py --blueprint $(BLUEPRINT) --env $(ENV)
 
-test: setup  ## all five layers: unit, terraform validate, offline plan, checkov, emulator apply
+test: setup  ## lint, then all five layers: unit, terraform validate, offline plan, checkov, emulator apply
+	$(PY) -m ruff check .
 	$(PY) -m pytest -n $(JOBS) --dist loadgroup
 
 test-fast: setup  ## unit tests only (no terraform, checkov or emulator)
 	$(PY) -m pytest -m "not terraform and not emulator and not slow"
+
+lint: setup  ## ruff over the project's Python
+	$(PY) -m ruff check .
 
 scan: synth  ## checkov over the synthesized stacks, accepted findings applied
 	$(PY) -m compliance.scan cdktf.out

@@ -49,8 +49,9 @@ def load(blueprint: str = DEFAULT_BLUEPRINT, environment: str = DEFAULT_ENVIRONM
     if config_file is not None:
         path = Path(config_file)
         if not path.is_file():
+            example = f"blueprints/{blueprint}/{environment}.yaml"
             raise ConfigError(str(path), [f"config file {str(path)!r} does not exist; fix: pass the path of a "
-                                          f"YAML or TOML file, e.g. a copy of blueprints/{blueprint}/{environment}.yaml"])
+                                          f"YAML or TOML file, e.g. a copy of {example}"])
     else:
         path = _blueprint_environment(blueprint, environment, root)
     raw = _resolve(path, root, chain=())

@@ -160,7 +160,8 @@ class Network(Strict):
     def _known_endpoints(cls, values: list[str]) -> list[str]:
         unknown = [v for v in values if v not in INTERFACE_ENDPOINT_SERVICES]
         if unknown:
-            raise ValueError(f"unknown interface endpoint(s) {unknown}; fix: use any of {list(INTERFACE_ENDPOINT_SERVICES)}")
+            raise ValueError(f"unknown interface endpoint(s) {unknown}; "
+                             f"fix: use any of {list(INTERFACE_ENDPOINT_SERVICES)}")
         if len(set(values)) != len(values):
             raise ValueError(f"interface_endpoints lists a service twice: {values}; fix: list each once")
         return values

@@ -71,6 +71,9 @@ class NetworkProps:
     def __post_init__(self) -> None:
         if not 2 <= len(self.availability_zones) <= 4:
             raise ValueError(f"availability_zones={list(self.availability_zones)}; fix: give 2 to 4 zones")
+        if len({zone[-1] for zone in self.availability_zones}) != len(self.availability_zones):
+            raise ValueError(f"availability_zones={list(self.availability_zones)} repeat a zone letter, which names "
+                             "the subnets; fix: list distinct zones such as eu-west-1a, eu-west-1b")
         if self.nat_gateways not in ("per_az", "single"):
             raise ValueError(f"nat_gateways={self.nat_gateways!r}; fix: use 'per_az' or 'single'")
         if len(self.availability_zones) * len(self.database_ports) > 18:
@@ -118,7 +121,7 @@ class Network(Construct):
                        cidr_block=self._subnet_cidr(slot.newbits, slot.netnum, slot.cidr),
                        map_public_ip_on_launch=False,  # even public: only ALB and NAT live there, with their own IPs
                        tags={"Name": f"{self.props.name_prefix}-{tier}-{zone}", "Tier": tier})
-                for zone, slot in zip(zones, slots)]
+                for zone, slot in zip(zones, slots, strict=False)]  # four slots reserved, len(zones) used
         return subnets
 
     def _subnet_cidr(self, newbits: int, netnum: int, literal: Callable[[str], str]) -> str:
@@ -133,7 +136,7 @@ class Network(Construct):
               gateway_id=igw.id)
         nat_zones = zones if self.props.nat_gateways == "per_az" else zones[:1]
         nats = []
-        for zone, subnet in zip(nat_zones, self.subnets["public"]):
+        for zone, subnet in zip(nat_zones, self.subnets["public"], strict=False):
             eip = Eip(self, f"nat-ip-{zone[-1]}", domain="vpc", tags={"Name": f"{prefix}-nat-{zone}"},
                       depends_on=[igw])
             nats.append(NatGateway(self, f"nat-{zone[-1]}", allocation_id=eip.allocation_id, subnet_id=subnet.id,
@@ -152,9 +155,10 @@ class Network(Construct):
                                       subnet_id=self.subnets[tier][index].id)
 
     def _nacls(self) -> None:
+        # The default NACL keeps no rules (denies everything); every subnet is associated with a tier NACL.
         DefaultNetworkAcl(self, "default-nacl", default_network_acl_id=self.vpc.default_network_acl_id,
                           tags={"Name": f"{self.props.name_prefix}-default-unused"},
-                          lifecycle=TerraformResourceLifecycle(ignore_changes=["subnet_ids"]))  # no rules: denies everything
+                          lifecycle=TerraformResourceLifecycle(ignore_changes=["subnet_ids"]))
         acls: Mapping[str, TierAcl] = tier_acls(
             vpc_cidr=self.vpc.cidr_block, app_subnet_cidrs=[s.cidr_block for s in self.subnets["app"]],
             database_ports=self.props.database_ports, ephemeral=self.props.ephemeral_ports)

@@ -63,8 +63,6 @@ class LifecycleRule:
     """(days, storage class) for noncurrent versions, e.g. (30, 'STANDARD_IA') for seed 000."""
     noncurrent_expiration_days: int | None = 90
     """Old versions are deleted after this many days; None keeps them forever."""
-    newer_noncurrent_versions: int | None = None
-    """Keep this many newest noncurrent versions regardless of age."""
     expiration_days: int | None = None
     abort_incomplete_upload_days: int = 7
 
@@ -174,8 +172,7 @@ def _lifecycle_rule(rule: LifecycleRule) -> S3BucketLifecycleConfigurationRule:
         noncurrent_version_transition=[S3BucketLifecycleConfigurationRuleNoncurrentVersionTransition(
             noncurrent_days=d, storage_class=c) for d, c in rule.noncurrent_transitions] or None,
         noncurrent_version_expiration=[S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
-            noncurrent_days=rule.noncurrent_expiration_days,
-            newer_noncurrent_versions=rule.newer_noncurrent_versions)] if rule.noncurrent_expiration_days else None,
+            noncurrent_days=rule.noncurrent_expiration_days)] if rule.noncurrent_expiration_days else None,
         expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=rule.expiration_days)]
         if rule.expiration_days else None,
     )

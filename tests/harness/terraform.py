@@ -10,8 +10,8 @@ Terraform merges into the synthesized config without us rewriting cdk.tf.json.
 from __future__ import annotations
 
 import contextlib
-import functools
 import fcntl
+import functools
 import json
 import os
 import shutil

@@ -98,6 +98,7 @@ def test_every_taggable_resource_gets_a_name():
 @pytest.mark.parametrize("overrides, message", [
     ({"availability_zones": ["eu-west-1a"]}, "give 2 to 4 zones"),
     ({"nat_gateways": "none"}, "use 'per_az' or 'single'"),
+    ({"availability_zones": ["eu-west-1a", "eu-west-1a"]}, "repeat a zone letter"),
     ({"database_ports": [3306, 5432, 6379, 2049, 1521]}, "exceed the 20 rules"),
 ])
 def test_bad_props_fail_before_anything_is_built(overrides, message):
