@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
 from configuration import BlueprintConfig
 from modules.kms import EncryptionKey, EncryptionKeyProps
 from modules.s3_bucket import LifecycleRule, SecureBucket, SecureBucketProps
+from modules.s3_bucket.replication import BucketReplication, BucketReplicationProps
 from stacks.base import PlatformStack
+
+STATE_LIFECYCLE = (LifecycleRule(id="expire-old-state-versions", noncurrent_expiration_days=90),)
+ACCESS_LOG_LIFECYCLE = (LifecycleRule(id="expire-access-logs", expiration_days=365, noncurrent_expiration_days=30),)
 
 BOOTSTRAP_STATE_DIR = Path(__file__).resolve().parent.parent / "bootstrap-state"
 
@@ -29,20 +34,45 @@ class StateStack(PlatformStack):
 
     def __init__(self, scope: Construct, config: BlueprintConfig) -> None:
         super().__init__(scope, config)
-        prefix = config.name_prefix
-        key = EncryptionKey(self, "state-key", EncryptionKeyProps(
-            alias=f"{prefix}-terraform-state", description=f"Terraform state of {prefix}",
-            account_id=config.account_id, partition=self.partition))
-        access_logs = SecureBucket(self, "access-logs", SecureBucketProps(
-            bucket_name=f"{config.state_bucket}-access-logs"[:63], encryption_key=None, access_logs_to=None,
-            receives_access_logs=True, account_id=config.account_id,
-            lifecycle_rules=[LifecycleRule(id="expire-access-logs", expiration_days=365,
-                                           noncurrent_expiration_days=30)]))
+        key, access_logs = self._key_and_access_logs("state", config.regions.primary, provider=None)
         state = SecureBucket(self, "state-bucket", SecureBucketProps(
             bucket_name=config.state_bucket, encryption_key=key, access_logs_to=access_logs,
-            lifecycle_rules=[LifecycleRule(id="expire-old-state-versions", noncurrent_expiration_days=90)]))
+            lifecycle_rules=STATE_LIFECYCLE))
         self.export("state_bucket_name", state.name, "string", "S3 bucket holding every stack's Terraform state")
         self.export("state_bucket_arn", state.arn, "string", "ARN of the state bucket, for deploy-role policies")
         self.export("state_kms_key_arn", key.arn, "string", "KMS key encrypting the state objects")
         self.export("access_log_bucket_name", access_logs.name, "string",
                     "Bucket receiving S3 server access logs (SSE-S3, as S3 requires for log targets)")
+        if config.regions.secondary:
+            self._replicate(state, key, config.regions.secondary)
+
+    def _key_and_access_logs(self, purpose: str, region: str, provider: AwsProvider | None
+                             ) -> tuple[EncryptionKey, SecureBucket]:
+        config = self.config
+        suffix = "" if provider is None else f"-{region}"
+        key = EncryptionKey(self, f"{purpose}-key", EncryptionKeyProps(
+            alias=f"{config.name_prefix}-terraform-{purpose}", description=f"Terraform {purpose} of "
+            f"{config.name_prefix} in {region}", account_id=config.account_id, partition=self.partition,
+            provider=provider))
+        access_logs = SecureBucket(self, f"{purpose}-access-logs" if provider else "access-logs", SecureBucketProps(
+            bucket_name=f"{config.state_bucket}{suffix}-access-logs"[:63], encryption_key=None, access_logs_to=None,
+            receives_access_logs=True, account_id=config.account_id, lifecycle_rules=ACCESS_LOG_LIFECYCLE,
+            provider=provider))
+        return key, access_logs
+
+    def _replicate(self, state: SecureBucket, key: EncryptionKey, region: str) -> None:
+        """A replica of every state version in the secondary region, under its own key and access logs."""
+        config = self.config
+        secondary = AwsProvider(self, "aws-secondary", alias="secondary", region=region,
+                                allowed_account_ids=[config.account_id],
+                                default_tags=[AwsProviderDefaultTags(tags=config.default_tags)])
+        replica_key, replica_logs = self._key_and_access_logs("state-replica", region, provider=secondary)
+        replica = SecureBucket(self, "state-replica", SecureBucketProps(
+            bucket_name=f"{config.state_bucket}-{region}"[:63], encryption_key=replica_key,
+            access_logs_to=replica_logs, lifecycle_rules=STATE_LIFECYCLE, provider=secondary))
+        BucketReplication(self, "state-replication", BucketReplicationProps(
+            source=state, source_key=key, source_region=config.state_region, destination=replica,
+            destination_key=replica_key, destination_region=region,
+            role_name=f"{config.name_prefix}-state-replication", account_id=config.account_id))
+        self.export("state_replica_bucket_name", replica.name, "string",
+                    f"Replica of the state bucket in {region}: every version, re-encrypted with its own key")

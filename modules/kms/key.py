@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from cdktf import TerraformProvider
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
     DataAwsIamPolicyDocumentStatement,
@@ -39,6 +40,8 @@ class EncryptionKeyProps:
     """Services that use the key on our behalf (CloudWatch Logs, S3, ...), each scoped by conditions."""
     deletion_window_days: int = 30
     """Default the maximum: a key scheduled for deletion by mistake can be recovered for 30 days."""
+    provider: TerraformProvider | None = None
+    """Provider (region) to create the key with; default the stack's default AWS provider."""
 
     def __post_init__(self) -> None:
         if not 7 <= self.deletion_window_days <= 30:
@@ -64,8 +67,9 @@ class EncryptionKey(Construct):
                            for t, v, vals in grant.conditions] or None))
         policy = DataAwsIamPolicyDocument(self, "policy", statement=statements)
         self.key = KmsKey(self, "key", description=props.description, enable_key_rotation=True,
-                          deletion_window_in_days=props.deletion_window_days, policy=policy.json)
-        KmsAlias(self, "alias", name=f"alias/{props.alias}", target_key_id=self.key.key_id)
+                          deletion_window_in_days=props.deletion_window_days, policy=policy.json,
+                          provider=props.provider)
+        KmsAlias(self, "alias", name=f"alias/{props.alias}", target_key_id=self.key.key_id, provider=props.provider)
 
     @property
     def arn(self) -> str:

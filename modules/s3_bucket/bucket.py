@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from cdktf import TerraformProvider
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
     DataAwsIamPolicyDocumentStatement,
@@ -93,6 +94,8 @@ class SecureBucketProps:
     lifecycle_rules: Sequence[LifecycleRule] = field(default_factory=lambda: DEFAULT_LIFECYCLE)
     force_destroy: bool = False
     """Default false: Terraform refuses to delete a bucket that still holds objects."""
+    provider: TerraformProvider | None = None
+    """Provider (region) to create the bucket with; default the stack's default AWS provider."""
 
     def __post_init__(self) -> None:
         if self.encryption_key is None and not self.receives_access_logs:
@@ -107,27 +110,30 @@ class SecureBucketProps:
 class SecureBucket(Construct):
     def __init__(self, scope: Construct, id: str, props: SecureBucketProps) -> None:
         super().__init__(scope, id)
-        self.bucket = S3Bucket(self, "bucket", bucket=props.bucket_name, force_destroy=props.force_destroy)
+        where = {"provider": props.provider}
+        self.bucket = S3Bucket(self, "bucket", bucket=props.bucket_name, force_destroy=props.force_destroy, **where)
         bucket_id = self.bucket.id
         S3BucketPublicAccessBlock(self, "public-access-block", bucket=bucket_id, block_public_acls=True,
-                                  block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True)
+                                  block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True,
+                                  **where)
         S3BucketOwnershipControls(self, "ownership", bucket=bucket_id,
-                                  rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"))
-        S3BucketVersioningA(self, "versioning", bucket=bucket_id,
-                            versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"))
+                                  rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"), **where)
+        self.versioning = S3BucketVersioningA(
+            self, "versioning", bucket=bucket_id,
+            versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"), **where)
         key = props.encryption_key
         encryption = S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
             sse_algorithm="aws:kms" if key else "AES256", kms_master_key_id=key.arn if key else None)
         S3BucketServerSideEncryptionConfigurationA(self, "encryption", bucket=bucket_id, rule=[
             S3BucketServerSideEncryptionConfigurationRuleA(
-                apply_server_side_encryption_by_default=encryption, bucket_key_enabled=bool(key))])
-        self.policy = S3BucketPolicy(self, "policy", bucket=bucket_id, policy=self._policy(props).json)
+                apply_server_side_encryption_by_default=encryption, bucket_key_enabled=bool(key))], **where)
+        self.policy = S3BucketPolicy(self, "policy", bucket=bucket_id, policy=self._policy(props).json, **where)
         if props.access_logs_to is not None:
             S3BucketLoggingA(self, "access-logging", bucket=bucket_id, target_bucket=props.access_logs_to.name,
                              target_prefix=props.access_log_prefix or f"{props.bucket_name}/",
-                             depends_on=[props.access_logs_to.policy])  # S3 checks the target admits log delivery
+                             depends_on=[props.access_logs_to.policy], **where)  # S3 checks the target admits logs
         S3BucketLifecycleConfiguration(self, "lifecycle", bucket=bucket_id,
-                                       rule=[_lifecycle_rule(r) for r in props.lifecycle_rules])
+                                       rule=[_lifecycle_rule(r) for r in props.lifecycle_rules], **where)
 
     @property
     def name(self) -> str:

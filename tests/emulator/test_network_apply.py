@@ -10,25 +10,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import boto3
 import pytest
 
 from configuration import load
 from synth.app import STACK_TYPES, synthesize
 from tests.consumer_stack import NetworkConsumerStack
-from tests.harness.moto_server import MotoServer, start_moto_server
 from tests.harness.terraform import TerraformError, hold_state_lock
 from tests.workdirs import emulator_workdir
 
 pytestmark = [pytest.mark.emulator, pytest.mark.xdist_group("emulator")]
 BLUEPRINT, ENVIRONMENT = "notebookly", "prod"
-
-
-@pytest.fixture(scope="module")
-def moto(tmp_path_factory) -> MotoServer:
-    server = start_moto_server(log_path=tmp_path_factory.mktemp("moto") / "moto.log")
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -46,15 +37,12 @@ def workdirs(outdir, moto, tmp_path_factory):
             for layer in ("state", "network", "consumer")}
 
 
-@pytest.fixture(scope="module")
-def aws(moto):
-    def client(service):
-        return boto3.client(service, region_name="ap-south-1", endpoint_url=moto.endpoint_url,
-                            aws_access_key_id="testing", aws_secret_access_key="testing")
-    return client
-
-
 STATE_BUCKET = "notebookly-prod-tfstate-123456789012"
+
+
+@pytest.fixture(scope="module")
+def aws(emulator_client):
+    return lambda service: emulator_client(service, "ap-south-1")
 
 
 def test_state_stack_applies_and_plans_clean(workdirs, aws):
@@ -69,6 +57,9 @@ def test_state_stack_applies_and_plans_clean(workdirs, aws):
     block = s3.get_public_access_block(Bucket=STATE_BUCKET)["PublicAccessBlockConfiguration"]
     assert all(block.values())
     assert s3.get_bucket_logging(Bucket=STATE_BUCKET)["LoggingEnabled"]["TargetBucket"].endswith("-access-logs")
+    rule = s3.get_bucket_replication(Bucket=STATE_BUCKET)["ReplicationConfiguration"]["Rules"][0]
+    assert rule["Destination"]["Bucket"] == f"arn:aws:s3:::{STATE_BUCKET}-ap-southeast-1"
+    assert rule["DeleteMarkerReplication"]["Status"] == "Enabled"
 
 
 def test_network_applies_into_the_remote_state_and_plans_clean(workdirs, aws):
@@ -119,13 +110,15 @@ def test_everything_destroys_cleanly(workdirs, aws):
     state = workdirs["state"]
     # The runbook for the bootstrap stack: stop access logging (every request would log again),
     # empty both buckets deliberately (they refuse deletion while they hold versions), then destroy.
-    logging = next(iter(state.stack_json["resource"]["aws_s3_bucket_logging"]))
-    state.destroy(extra_args=[f"-target=aws_s3_bucket_logging.{logging}"])
-    for bucket in (STATE_BUCKET, f"{STATE_BUCKET}-access-logs"):
+    loggings = state.stack_json["resource"]["aws_s3_bucket_logging"]
+    state.destroy(extra_args=[f"-target=aws_s3_bucket_logging.{name}" for name in loggings])
+    buckets = [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith(STATE_BUCKET)]
+    assert len(buckets) == 4  # state and access logs, in the primary and the secondary region
+    for bucket in buckets:
         versions = s3.list_object_versions(Bucket=bucket)
         doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]}
                   for v in versions.get("Versions", []) + versions.get("DeleteMarkers", [])]
         if doomed:
             s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed})
     state.destroy()
-    assert STATE_BUCKET not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    assert not [b for b in s3.list_buckets()["Buckets"] if b["Name"].startswith(STATE_BUCKET)]

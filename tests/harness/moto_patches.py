@@ -76,3 +76,63 @@ def s3_bucket_policy_ignores_conditional_statements() -> None:
 
 
 PATCHES.append(s3_bucket_policy_ignores_conditional_statements)
+
+
+def s3_replication_keeps_what_was_configured() -> None:
+    """moto 5.2.5 stores a bucket's replication rules but GetBucketReplication answers every rule with
+    `DeleteMarkerReplication: Disabled` and drops `SourceSelectionCriteria` (replicate SSE-KMS
+    objects), so Terraform plans to restore them forever. The patch answers with the stored values,
+    as S3 does, and keeps moto's own defaults for what a rule did not set."""
+    from typing import Any
+
+    from moto.core.common_types import TYPE_RESPONSE
+    from moto.core.responses import ActionResult
+    from moto.s3.exceptions import ReplicationConfigurationNotFoundError
+    from moto.s3.responses import S3Response
+
+    def answer(rule: dict[str, Any]) -> dict[str, Any]:
+        answered = {"ID": rule["ID"], "Priority": rule["Priority"], "Status": rule["Status"],
+                    "DeleteMarkerReplication": rule.get("DeleteMarkerReplication") or {"Status": "Disabled"},
+                    "Filter": {"Prefix": ""}, "Destination": rule["Destination"]}
+        if rule.get("SourceSelectionCriteria"):
+            answered["SourceSelectionCriteria"] = rule["SourceSelectionCriteria"]
+        return answered
+
+    def get_bucket_replication(self: S3Response) -> str | TYPE_RESPONSE:
+        self.data["Action"] = "GetBucketReplication"
+        replication = self.backend.get_bucket_replication(self.bucket_name)
+        if not replication:
+            raise ReplicationConfigurationNotFoundError(bucket_name=self.bucket_name)
+        rules = [answer(rule) for rule in replication["Rule"]]
+        return self.serialized(ActionResult({"ReplicationConfiguration": {"Role": replication["Role"],
+                                                                          "Rules": rules}}))
+
+    S3Response.get_bucket_replication = get_bucket_replication  # type: ignore[method-assign]
+
+
+PATCHES.append(s3_replication_keeps_what_was_configured)
+
+
+def serialize_requests() -> None:
+    """moto's threaded server mutates its backends from many request threads without locks. Terraform
+    sends up to ten calls at once, and EC2 network ACL association replacement then races (seen:
+    ReplaceNetworkAclAssociation failing with StopIteration, HTTP 500, about one run in four). AWS
+    applies each call atomically; one lock around each request restores that, at no cost that matters
+    for an emulator whose calls take milliseconds."""
+    import threading
+    from collections.abc import Iterable
+    from typing import Any
+
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    lock = threading.Lock()
+    original = DomainDispatcherApplication.__call__
+
+    def call(self: DomainDispatcherApplication, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        with lock:
+            return list(original(self, environ, start_response))
+
+    DomainDispatcherApplication.__call__ = call  # type: ignore[method-assign]
+
+
+PATCHES.append(serialize_requests)

@@ -33,7 +33,7 @@ def test_state_bucket_name_and_no_force_destroy(state):
 
 def test_every_bucket_blocks_public_access_and_disables_acls(state):
     blocks = resources(state, "aws_s3_bucket_public_access_block").values()
-    assert len(blocks) == 2
+    assert len(blocks) == 4  # state, its access logs, and both again in the secondary region
     for block in blocks:
         assert all(block[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls",
                                               "restrict_public_buckets"))
@@ -71,7 +71,7 @@ def test_state_bucket_access_is_logged_to_the_log_bucket(state):
 def test_bucket_policies_refuse_plain_http_and_old_tls(state):
     documents = state["data"]["aws_iam_policy_document"]
     bucket_policies = [d for n, d in documents.items() if n.endswith("policy-document") or "policy-document_" in n]
-    assert len(bucket_policies) == 2
+    assert len(bucket_policies) == 4
     for policy in bucket_policies:
         by_sid = {s["sid"]: s for s in policy["statement"]}
         assert by_sid["DenyInsecureTransport"]["effect"] == "Deny"
@@ -94,3 +94,47 @@ def test_after_bootstrap_the_state_stack_can_move_into_its_own_bucket(tmp_path):
     synthesize(load(config_file=path), tmp_path / "out")
     backend = read(tmp_path / "out", "state")["terraform"]["backend"]["s3"]
     assert backend["key"] == "notebookly/dev/state.tfstate" and backend["use_lockfile"] is True
+
+
+def test_state_is_replicated_to_the_secondary_region_under_its_own_key(state):
+    providers = {p.get("alias", "default"): p for p in state["provider"]["aws"]}
+    assert providers["secondary"]["region"] == "ap-southeast-1"
+    assert providers["secondary"]["allowed_account_ids"] == ["123456789012"]
+    buckets = _by_bucket(state, "aws_s3_bucket")
+    assert buckets["state-replica"]["bucket"] == "notebookly-prod-tfstate-123456789012-ap-southeast-1"
+    assert buckets["state-replica"]["provider"] == "aws.secondary"
+    assert buckets["state-replica-access-logs"]["provider"] == "aws.secondary"
+    keys = {name.split("_")[0]: k for name, k in resources(state, "aws_kms_key").items()}
+    assert keys["state-replica-key"]["provider"] == "aws.secondary" and "provider" not in keys["state-key"]
+    replication = next(iter(resources(state, "aws_s3_bucket_replication_configuration").values()))
+    rule = replication["rule"][0]
+    assert replication["bucket"].startswith("${aws_s3_bucket.state-bucket_")
+    assert rule["status"] == "Enabled" and rule["delete_marker_replication"]["status"] == "Enabled"
+    assert rule["source_selection_criteria"]["sse_kms_encrypted_objects"]["status"] == "Enabled"
+    assert rule["destination"]["bucket"].startswith("${aws_s3_bucket.state-replica_bucket_")
+    assert rule["destination"]["encryption_configuration"]["replica_kms_key_id"].startswith(
+        "${aws_kms_key.state-replica-key_")
+
+
+def test_replication_role_can_only_replicate(state):
+    documents = state["data"]["aws_iam_policy_document"]
+    permissions = next(d for n, d in documents.items() if n.startswith("state-replication_permissions"))
+    by_sid = {s["sid"]: s for s in permissions["statement"]}
+    assert set(by_sid["WriteReplicas"]["actions"]) == {"s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"}
+    assert by_sid["DecryptSourceThroughS3"]["condition"][0]["values"] == ["s3.ap-south-1.amazonaws.com"]
+    assert by_sid["EncryptReplicasThroughS3"]["condition"][0]["values"] == ["s3.ap-southeast-1.amazonaws.com"]
+    assert not any("*" in a for s in permissions["statement"] for a in s["actions"])
+    trust = next(d for n, d in documents.items() if n.startswith("state-replication_trust"))
+    assert trust["statement"][0]["principals"][0]["identifiers"] == ["s3.amazonaws.com"]
+
+
+def test_without_a_secondary_region_there_is_no_replica(tmp_path):
+    from configuration import load
+    from synth.app import synthesize
+
+    path = tmp_path / "single-region.yaml"
+    path.write_text("extends: notebookly/dev\nregions:\n  secondary: null\n")
+    synthesize(load(config_file=path), tmp_path / "out")
+    document = stack_document(tmp_path / "out", "state")
+    assert "aws_s3_bucket_replication_configuration" not in document["resource"]
+    assert len(document["provider"]["aws"]) == 1
