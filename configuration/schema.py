@@ -276,6 +276,9 @@ class BlueprintConfig(Strict):
 
     @model_validator(mode="after")
     def _production_rules(self) -> BlueprintConfig:
+        if self.state.region and self.state.region == self.regions.secondary:
+            raise ValueError(f"state.region {self.state.region!r} is also regions.secondary, where the state is "
+                             "replicated to; fix: keep the state bucket in another region (default: the primary)")
         if self.is_production and self.network.nat_gateways == "single":
             raise ValueError("network.nat_gateways is 'single' in a production environment: one AZ outage "
                              "would cut internet egress for every AZ; fix: use per_az")

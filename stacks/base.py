@@ -44,12 +44,17 @@ class PlatformStack(TerraformStack):
         self.config = config
         self.partition = partition_of(config.regions.primary)
         self.provider = AwsProvider(
-            self, "aws", region=config.regions.primary, allowed_account_ids=[config.account_id],
+            self, "aws", region=self.region(config), allowed_account_ids=[config.account_id],
             default_tags=[AwsProviderDefaultTags(tags=config.default_tags)])
         backend = self.configure_backend()
         self.contract = StackContract(name=name, layer=self.layer, backend=backend,
                                       state_key=self.state_key(config) if backend == "s3" else None)
         Aspects.of(self).add(NameTags(config.name_prefix))
+
+    @classmethod
+    def region(cls, config: BlueprintConfig) -> str:
+        """Region of the stack's default provider: the primary region unless a stack says otherwise."""
+        return config.regions.primary
 
     @classmethod
     def stack_name(cls, config: BlueprintConfig) -> str:

@@ -27,6 +27,10 @@ BOOTSTRAP_STATE_DIR = Path(__file__).resolve().parent.parent / "bootstrap-state"
 class StateStack(PlatformStack):
     layer = "state"
 
+    @classmethod
+    def region(cls, config: BlueprintConfig) -> str:
+        return config.state_region  # the bucket lives where every backend looks for it
+
     def configure_backend(self) -> str:
         if self.config.state.bootstrap_backend == "s3":
             return super().configure_backend()
@@ -34,7 +38,7 @@ class StateStack(PlatformStack):
 
     def __init__(self, scope: Construct, config: BlueprintConfig) -> None:
         super().__init__(scope, config)
-        key, access_logs = self._key_and_access_logs("state", config.regions.primary, provider=None)
+        key, access_logs = self._key_and_access_logs("state", config.state_region, provider=None)
         state = SecureBucket(self, "state-bucket", SecureBucketProps(
             bucket_name=config.state_bucket, encryption_key=key, access_logs_to=access_logs,
             lifecycle_rules=STATE_LIFECYCLE))

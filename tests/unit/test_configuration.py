@@ -33,6 +33,7 @@ HOSTILE = {
     "upper-case-project": ("project: NoteBookly\n", ["'NoteBookly' must be 2-20 lower-case"]),
     "unknown-endpoint": ("network:\n  interface_endpoints: [ssm, s3-interface]\n", ["['s3-interface']"]),
     "same-secondary-region": ("regions:\n  secondary: ap-south-1\n", ["equals the primary"]),
+    "state-in-replica-region": ("state:\n  region: ap-southeast-1\n", ["is also regions.secondary"]),
     "yaml-syntax-error": ("network: [unclosed\n", ["cannot parse"]),
 }
 

@@ -138,3 +138,18 @@ def test_without_a_secondary_region_there_is_no_replica(tmp_path):
     document = stack_document(tmp_path / "out", "state")
     assert "aws_s3_bucket_replication_configuration" not in document["resource"]
     assert len(document["provider"]["aws"]) == 1
+
+
+def test_a_state_region_of_its_own_moves_the_bucket_with_the_backends(tmp_path):
+    from configuration import load
+    from synth.app import synthesize
+
+    path = tmp_path / "state-elsewhere.yaml"
+    path.write_text("extends: notebookly/dev\nstate:\n  region: eu-west-1\n")
+    synthesize(load(config_file=path), tmp_path / "out")
+    state_stack = stack_document(tmp_path / "out", "state")
+    default = next(p for p in state_stack["provider"]["aws"] if "alias" not in p)
+    assert default["region"] == "eu-west-1"
+    network_backend = stack_document(tmp_path / "out", "network")["terraform"]["backend"]["s3"]
+    assert network_backend["region"] == "eu-west-1"
+    assert stack_document(tmp_path / "out", "network")["provider"]["aws"][0]["region"] == "ap-south-1"
