@@ -43,13 +43,17 @@ class PlatformStack(TerraformStack):
         super().__init__(scope, name)
         self.config = config
         self.partition = partition_of(config.regions.primary)
-        self.provider = AwsProvider(
-            self, "aws", region=self.region(config), allowed_account_ids=[config.account_id],
-            default_tags=[AwsProviderDefaultTags(tags=config.default_tags)])
+        self.provider = self.aws_provider("aws", self.region(config))
         backend = self.configure_backend()
         self.contract = StackContract(name=name, layer=self.layer, backend=backend,
                                       state_key=self.state_key(config) if backend == "s3" else None)
         Aspects.of(self).add(NameTags(config.name_prefix))
+
+    def aws_provider(self, construct_id: str, region: str, alias: str | None = None) -> AwsProvider:
+        """An AWS provider pinned to the configured account and tagging like every other (one per region)."""
+        return AwsProvider(self, construct_id, region=region, alias=alias,
+                           allowed_account_ids=[self.config.account_id],
+                           default_tags=[AwsProviderDefaultTags(tags=self.config.default_tags)])
 
     @classmethod
     def region(cls, config: BlueprintConfig) -> str:

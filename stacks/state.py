@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from cdktf_cdktf_provider_aws.provider import AwsProvider
 from constructs import Construct
 
 from configuration import BlueprintConfig
@@ -67,9 +67,7 @@ class StateStack(PlatformStack):
     def _replicate(self, state: SecureBucket, key: EncryptionKey, region: str) -> None:
         """A replica of every state version in the secondary region, under its own key and access logs."""
         config = self.config
-        secondary = AwsProvider(self, "aws-secondary", alias="secondary", region=region,
-                                allowed_account_ids=[config.account_id],
-                                default_tags=[AwsProviderDefaultTags(tags=config.default_tags)])
+        secondary = self.aws_provider("aws-secondary", region, alias="secondary")
         replica_key, replica_logs = self._key_and_access_logs("state-replica", region, provider=secondary)
         replica = SecureBucket(self, "state-replica", SecureBucketProps(
             bucket_name=f"{config.state_bucket}-{region}"[:63], encryption_key=replica_key,
