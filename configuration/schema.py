@@ -279,6 +279,10 @@ class BlueprintConfig(Strict):
         if self.state.region and self.state.region == self.regions.secondary:
             raise ValueError(f"state.region {self.state.region!r} is also regions.secondary, where the state is "
                              "replicated to; fix: keep the state bucket in another region (default: the primary)")
+        too_long = [name for name in self.state_bucket_names if len(name) > 63]
+        if too_long:
+            raise ValueError(f"state bucket name(s) {too_long} exceed S3's 63 characters (derived from "
+                             f"{self.state_bucket!r}); fix: set a shorter state.bucket")
         if self.is_production and self.network.nat_gateways == "single":
             raise ValueError("network.nat_gateways is 'single' in a production environment: one AZ outage "
                              "would cut internet egress for every AZ; fix: use per_az")
@@ -295,6 +299,25 @@ class BlueprintConfig(Strict):
     @property
     def state_bucket(self) -> str:
         return self.state.bucket or f"{self.project}-{self.environment}-tfstate-{self.account_id}"
+
+    @property
+    def state_access_log_bucket(self) -> str:
+        return f"{self.state_bucket}-access-logs"
+
+    @property
+    def state_replica_bucket(self) -> str | None:
+        """The state bucket's copy in the secondary region, if there is one."""
+        return f"{self.state_bucket}-{self.regions.secondary}" if self.regions.secondary else None
+
+    @property
+    def state_replica_access_log_bucket(self) -> str | None:
+        return f"{self.state_replica_bucket}-access-logs" if self.state_replica_bucket else None
+
+    @property
+    def state_bucket_names(self) -> list[str]:
+        names = [self.state_bucket, self.state_access_log_bucket, self.state_replica_bucket,
+                 self.state_replica_access_log_bucket]
+        return [name for name in names if name]
 
     @property
     def state_region(self) -> str:

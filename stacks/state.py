@@ -38,7 +38,7 @@ class StateStack(PlatformStack):
 
     def __init__(self, scope: Construct, config: BlueprintConfig) -> None:
         super().__init__(scope, config)
-        key, access_logs = self._key_and_access_logs("state", config.state_region, provider=None)
+        key, access_logs = self._key_and_access_logs("state", config.state_region, config.state_access_log_bucket)
         state = SecureBucket(self, "state-bucket", SecureBucketProps(
             bucket_name=config.state_bucket, encryption_key=key, access_logs_to=access_logs,
             lifecycle_rules=STATE_LIFECYCLE))
@@ -50,16 +50,15 @@ class StateStack(PlatformStack):
         if config.regions.secondary:
             self._replicate(state, key, config.regions.secondary)
 
-    def _key_and_access_logs(self, purpose: str, region: str, provider: AwsProvider | None
+    def _key_and_access_logs(self, purpose: str, region: str, log_bucket: str, provider: AwsProvider | None = None
                              ) -> tuple[EncryptionKey, SecureBucket]:
         config = self.config
-        suffix = "" if provider is None else f"-{region}"
         key = EncryptionKey(self, f"{purpose}-key", EncryptionKeyProps(
             alias=f"{config.name_prefix}-terraform-{purpose}", description=f"Terraform {purpose} of "
             f"{config.name_prefix} in {region}", account_id=config.account_id, partition=self.partition,
             provider=provider))
         access_logs = SecureBucket(self, f"{purpose}-access-logs" if provider else "access-logs", SecureBucketProps(
-            bucket_name=f"{config.state_bucket}{suffix}-access-logs"[:63], encryption_key=None, access_logs_to=None,
+            bucket_name=log_bucket, encryption_key=None, access_logs_to=None,
             receives_access_logs=True, account_id=config.account_id, lifecycle_rules=ACCESS_LOG_LIFECYCLE,
             provider=provider))
         return key, access_logs
@@ -67,10 +66,12 @@ class StateStack(PlatformStack):
     def _replicate(self, state: SecureBucket, key: EncryptionKey, region: str) -> None:
         """A replica of every state version in the secondary region, under its own key and access logs."""
         config = self.config
+        assert config.state_replica_bucket and config.state_replica_access_log_bucket  # set with a secondary region
         secondary = self.aws_provider("aws-secondary", region, alias="secondary")
-        replica_key, replica_logs = self._key_and_access_logs("state-replica", region, provider=secondary)
+        replica_key, replica_logs = self._key_and_access_logs(
+            "state-replica", region, config.state_replica_access_log_bucket, provider=secondary)
         replica = SecureBucket(self, "state-replica", SecureBucketProps(
-            bucket_name=f"{config.state_bucket}-{region}"[:63], encryption_key=replica_key,
+            bucket_name=config.state_replica_bucket, encryption_key=replica_key,
             access_logs_to=replica_logs, lifecycle_rules=STATE_LIFECYCLE, provider=secondary))
         BucketReplication(self, "state-replication", BucketReplicationProps(
             source=state, source_key=key, source_region=config.state_region, destination=replica,

@@ -34,6 +34,8 @@ HOSTILE = {
     "unknown-endpoint": ("network:\n  interface_endpoints: [ssm, s3-interface]\n", ["['s3-interface']"]),
     "same-secondary-region": ("regions:\n  secondary: ap-south-1\n", ["equals the primary"]),
     "state-in-replica-region": ("state:\n  region: ap-southeast-1\n", ["is also regions.secondary"]),
+    "state-bucket-name-too-long": ("state:\n  bucket: " + "x" * 40 + "\n", ["exceed S3's 63 characters",
+                                                                          "set a shorter state.bucket"]),
     "yaml-syntax-error": ("network: [unclosed\n", ["cannot parse"]),
 }
 
