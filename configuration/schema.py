@@ -14,7 +14,10 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
+
+from configuration.base import Strict
+from configuration.data import Data
 
 # The CloudWatch Logs API accepts only these retention periods (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
@@ -50,12 +53,6 @@ def check_region(value: str | None) -> str | None:
         hint = f" (regions with that prefix: {', '.join(close)})" if close else ""
         raise ValueError(f"{value!r} is not an AWS region{hint}; fix: use a region name such as eu-west-1")
     return value
-
-
-class Strict(BaseModel):
-    """Unknown keys are errors: a typo must never be silently ignored."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
 class Regions(Strict):
@@ -250,6 +247,7 @@ class BlueprintConfig(Strict):
     tags: Tags
     network: Network
     state: State = Field(default_factory=State)
+    data: Data = Field(default_factory=Data, description="Databases, caches, buckets, queues, ... (the data stack).")
 
     @field_validator("project")
     @classmethod
@@ -286,7 +284,40 @@ class BlueprintConfig(Strict):
         if self.is_production and self.network.nat_gateways == "single":
             raise ValueError("network.nat_gateways is 'single' in a production environment: one AZ outage "
                              "would cut internet egress for every AZ; fix: use per_az")
+        self._data_rules()
         return self
+
+    def _data_rules(self) -> None:
+        """Rules that tie the data section to the network, the regions and production."""
+        data, admitted = self.data, self.network.database_ports
+        for store, port in data.ports.items():
+            if port not in admitted:
+                raise ValueError(f"data.{store} listens on port {port}, which network.database_ports {admitted} "
+                                 f"does not admit into the data subnets; fix: add {port} to network.database_ports")
+        if not self.regions.secondary:
+            replicated = [name for name, bucket in data.buckets.items() if bucket.replicate]
+            if replicated:
+                raise ValueError(f"data.buckets {replicated} set replicate but regions.secondary is not set; "
+                                 "fix: set regions.secondary, or remove replicate")
+            if data.backup.copy_to_secondary:
+                raise ValueError("data.backup.copy_to_secondary needs regions.secondary; fix: set it")
+        too_long = [name for name in self.data_bucket_names if len(name) > 63]
+        if too_long:
+            raise ValueError(f"bucket name(s) {too_long} exceed S3's 63 characters; fix: shorten the bucket's "
+                             "key under data.buckets, or the project name")
+        if self.is_production:
+            for name, db in data.databases.items():
+                if db.multi_az is False:
+                    raise ValueError(f"data.databases.{name}.multi_az is false in production: an AZ outage would "
+                                     "stop the database; fix: remove it (Multi-AZ is the production default)")
+            for name, cluster in data.aurora.items():
+                if cluster.readers < 1:
+                    raise ValueError(f"data.aurora.{name}.readers is 0 in production: no replica to fail over "
+                                     "to; fix: set readers: 1 or more")
+            for name, cache in data.caches.items():
+                if cache.replicas < 1:
+                    raise ValueError(f"data.caches.{name}.replicas is 0 in production: automatic failover "
+                                     "needs a replica; fix: set replicas: 1 or more")
 
     @property
     def is_production(self) -> bool:
@@ -318,6 +349,26 @@ class BlueprintConfig(Strict):
         names = [self.state_bucket, self.state_access_log_bucket, self.state_replica_bucket,
                  self.state_replica_access_log_bucket]
         return [name for name in names if name]
+
+    def data_bucket_name(self, name: str, region: str | None = None) -> str:
+        """Globally unique name of a data bucket (and of its replica, with the replica's region)."""
+        base = f"{self.name_prefix}-{name}-{self.account_id}"
+        return f"{base}-{region}" if region else base
+
+    @property
+    def data_bucket_names(self) -> list[str]:
+        names = [self.data_bucket_name("access-logs")]
+        for name, bucket in self.data.buckets.items():
+            names.append(self.data_bucket_name(name))
+            if bucket.replicate and self.regions.secondary:
+                names.append(self.data_bucket_name(name, self.regions.secondary))
+                names.append(self.data_bucket_name("access-logs", self.regions.secondary))
+        return names
+
+    @property
+    def parameter_prefix(self) -> str:
+        """Root of the environment's SSM parameter hierarchy, e.g. /notebookly/prod."""
+        return f"/{self.project}/{self.environment}"
 
     @property
     def state_region(self) -> str:

@@ -32,4 +32,6 @@ class NetworkStack(PlatformStack):
         self.export("data_subnet_ids", n.data_subnet_ids, "list", "Private data subnets with no internet route")
         self.export("app_route_table_ids", [t.id for t in n.app_route_tables], "list", "App-tier route tables")
         self.export("data_route_table_ids", [t.id for t in n.data_route_tables], "list", "Data-tier route tables")
+        self.export("app_security_group_id", n.app_security_group.id, "string",
+                    "Security group of app-tier workloads; data stores admit its members only")
         self.export("flow_log_group_name", n.flow_log_group.name, "string", "CloudWatch log group of flow logs")

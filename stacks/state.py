@@ -13,13 +13,13 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider
 from constructs import Construct
 
 from configuration import BlueprintConfig
-from modules.kms import EncryptionKey, EncryptionKeyProps
+from modules.kms import EncryptionKey
 from modules.s3_bucket import LifecycleRule, SecureBucket, SecureBucketProps
 from modules.s3_bucket.replication import BucketReplication, BucketReplicationProps
 from stacks.base import PlatformStack
+from stacks.storage import access_log_bucket, bucket_key
 
 STATE_LIFECYCLE = (LifecycleRule(id="expire-old-state-versions", noncurrent_expiration_days=90),)
-ACCESS_LOG_LIFECYCLE = (LifecycleRule(id="expire-access-logs", expiration_days=365, noncurrent_expiration_days=30),)
 
 BOOTSTRAP_STATE_DIR = Path(__file__).resolve().parent.parent / "bootstrap-state"
 
@@ -53,14 +53,11 @@ class StateStack(PlatformStack):
     def _key_and_access_logs(self, purpose: str, region: str, log_bucket: str, provider: AwsProvider | None = None
                              ) -> tuple[EncryptionKey, SecureBucket]:
         config = self.config
-        key = EncryptionKey(self, f"{purpose}-key", EncryptionKeyProps(
-            alias=f"{config.name_prefix}-terraform-{purpose}", description=f"Terraform {purpose} of "
-            f"{config.name_prefix} in {region}", account_id=config.account_id, partition=self.partition,
-            provider=provider))
-        access_logs = SecureBucket(self, f"{purpose}-access-logs" if provider else "access-logs", SecureBucketProps(
-            bucket_name=log_bucket, encryption_key=None, access_logs_to=None,
-            receives_access_logs=True, account_id=config.account_id, lifecycle_rules=ACCESS_LOG_LIFECYCLE,
-            provider=provider))
+        key = bucket_key(self, f"{purpose}-key", f"{config.name_prefix}-terraform-{purpose}",
+                         f"Terraform {purpose} of {config.name_prefix} in {region}", config.account_id,
+                         self.partition, provider)
+        access_logs = access_log_bucket(self, f"{purpose}-access-logs" if provider else "access-logs", log_bucket,
+                                        config.account_id, provider)
         return key, access_logs
 
     def _replicate(self, state: SecureBucket, key: EncryptionKey, region: str) -> None:

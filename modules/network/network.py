@@ -97,6 +97,10 @@ class Network(Construct):
         self._nacls()
         self._flow_logs()
         self._endpoints()
+        self.app_security_group = SecurityGroup(
+            self, "app-security-group", name=f"{props.name_prefix}-app", vpc_id=self.vpc.id,
+            description="App-tier workloads: members reach the data tier; stacks granting access add the rules",
+            revoke_rules_on_delete=True, tags={"Name": f"{props.name_prefix}-app"})  # no rules: no egress until granted
 
     # -- outputs ---------------------------------------------------------------------------------
     @property

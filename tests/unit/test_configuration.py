@@ -37,6 +37,30 @@ HOSTILE = {
     "state-bucket-name-too-long": ("state:\n  bucket: " + "x" * 40 + "\n", ["exceed S3's 63 characters",
                                                                           "set a shorter state.bucket"]),
     "yaml-syntax-error": ("network: [unclosed\n", ["cannot parse"]),
+    # the data section (notebookly/prod: MySQL 'main', buckets, database_ports [3306])
+    "db-port-not-admitted": ("data:\n  caches:\n    sessions: {}\n",
+                             ["data.caches.sessions listens on port 6379", "add 6379 to network.database_ports"]),
+    "single-az-db-in-prod": ("data:\n  databases:\n    main: {multi_az: false}\n",
+                             ["data.databases.main.multi_az is false in production"]),
+    "short-backups": ("data:\n  databases:\n    main: {backup_retention_days: 3}\n",
+                      ["backup_retention_days", "greater than or equal to 7"]),
+    "unknown-engine": ("data:\n  databases:\n    main: {engine: oracle}\n", ["'mysql' or 'postgres'"]),
+    "storage-ceiling-below-size": ("data:\n  databases:\n    main: {allocated_storage_gb: 200}\n",
+                                   ["max_allocated_storage_gb 100 is not above allocated_storage_gb 200"]),
+    "no-aurora-replica-in-prod": ("data:\n  aurora:\n    users: {readers: 0}\n",
+                                  ["data.aurora.users.readers is 0 in production"]),
+    "serverless-without-capacity": ("data:\n  aurora:\n    users: {instance_class: db.serverless}\n",
+                                    ["db.serverless together with serverless_v2"]),
+    "replicate-without-secondary": ("regions:\n  secondary: null\ndata:\n  buckets:\n    static-assets: "
+                                    "{replicate: true}\n", ["['static-assets'] set replicate", "regions.secondary"]),
+    "notify-unknown-queue": ("data:\n  buckets:\n    static-assets: {notify_queue: jobs}\n",
+                             ["notify_queue 'jobs' is not a queue"]),
+    "unknown-storage-class": ("data:\n  buckets:\n    static-assets:\n      lifecycle: [{id: x, transitions: "
+                              "[{days: 30, storage_class: GLACIER_FAST}]}]\n", ["'GLACIER_FAST' is unknown"]),
+    "bad-store-name": ("data:\n  queues:\n    Jobs_Queue: {}\n", ["Jobs_Queue"]),
+    "bucket-name-too-long": ("data:\n  buckets:\n    " + "b" * 20 + ": {purpose: x12, replicate: true}\n",
+                             ["-123456789012-ap-southeast-1'] exceed S3's 63", "shorten the bucket's key"]),
+    "bad-backup-schedule": ("data:\n  backup: {schedule: 'every day'}\n", ["not an AWS cron expression"]),
 }
 
 

@@ -171,10 +171,19 @@ def test_gateway_endpoints_serve_app_and_data_route_tables(prod):
 def test_prod_interface_endpoints_are_private_and_https_only(prod, dev):
     interface = [e for e in resources(prod, "aws_vpc_endpoint").values() if e["vpc_endpoint_type"] == "Interface"]
     assert len(interface) == 7 and all(e["private_dns_enabled"] for e in interface)
-    group = only(prod, "aws_security_group")
+    groups = {g["name"]: g for g in resources(prod, "aws_security_group").values()}
+    group = groups["notebookly-prod-vpc-endpoints"]
     assert [(r["from_port"], r["to_port"]) for r in group["ingress"]] == [(443, 443)]
     assert group["ingress"][0]["cidr_blocks"] == ["${aws_vpc.network_vpc_4E8F0223.cidr_block}"]
     assert not [e for e in resources(dev, "aws_vpc_endpoint").values() if e["vpc_endpoint_type"] == "Interface"]
+
+
+def test_app_tier_group_exists_with_no_rules_so_its_members_reach_nothing_until_granted(prod, dev):
+    for document, prefix in ((prod, "notebookly-prod"), (dev, "notebookly-dev")):
+        group = next(g for g in resources(document, "aws_security_group").values() if g["name"] == f"{prefix}-app")
+        assert "ingress" not in group and "egress" not in group  # Terraform then removes AWS's allow-all egress
+        assert group["revoke_rules_on_delete"] is True
+        assert document["output"]["app_security_group_id"]["value"].startswith("${aws_security_group.")
 
 
 def test_backend_is_s3_with_native_locking_and_a_key_per_stack(prod):
@@ -195,4 +204,4 @@ def test_provider_is_pinned_to_the_account_and_tags_everything(prod):
 def test_stack_exports_its_contract(prod):
     assert set(prod["output"]) == {"vpc_id", "vpc_cidr", "availability_zones", "public_subnet_ids",
                                    "app_subnet_ids", "data_subnet_ids", "app_route_table_ids",
-                                   "data_route_table_ids", "flow_log_group_name"}
+                                   "data_route_table_ids", "flow_log_group_name", "app_security_group_id"}
