@@ -15,12 +15,13 @@ from cdktf import App  # noqa: E402  (after the runtime is prepared)
 
 from configuration import BlueprintConfig  # noqa: E402
 from stacks.base import PlatformStack  # noqa: E402
+from stacks.data import DataStack  # noqa: E402
 from stacks.network import NetworkStack  # noqa: E402
 from stacks.state import StateStack  # noqa: E402
 from synth.output import staged_output  # noqa: E402
 
 # Dependency order: a stack only reads the exports of stacks before it.
-STACK_TYPES: tuple[type[PlatformStack], ...] = (StateStack, NetworkStack)
+STACK_TYPES: tuple[type[PlatformStack], ...] = (StateStack, NetworkStack, DataStack)
 PLATFORM_MANIFEST = "platform.json"
 
 

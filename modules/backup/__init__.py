@@ -1,0 +1,3 @@
+from modules.backup.plan import BackupPlan, BackupPlanProps
+
+__all__ = ["BackupPlan", "BackupPlanProps"]

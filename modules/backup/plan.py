@@ -1,0 +1,91 @@
+"""AWS Backup for an environment's databases and file systems: a daily plan into a vault under a
+customer key, optionally copied to a vault in the secondary region, so a regional outage or a
+deleted database still leaves a restorable copy elsewhere."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cdktf import TerraformProvider
+from cdktf_cdktf_provider_aws.backup_plan import (
+    BackupPlan as BackupPlanResource,
+)
+from cdktf_cdktf_provider_aws.backup_plan import (
+    BackupPlanRule,
+    BackupPlanRuleCopyAction,
+    BackupPlanRuleCopyActionLifecycle,
+    BackupPlanRuleLifecycle,
+)
+from cdktf_cdktf_provider_aws.backup_selection import BackupSelection
+from cdktf_cdktf_provider_aws.backup_vault import BackupVault
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
+    DataAwsIamPolicyDocument,
+    DataAwsIamPolicyDocumentStatement,
+    DataAwsIamPolicyDocumentStatementCondition,
+    DataAwsIamPolicyDocumentStatementPrincipals,
+)
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from constructs import Construct
+
+from modules.kms import EncryptionKey
+
+MANAGED_POLICIES = ("AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores")
+
+
+@dataclass(frozen=True)
+class BackupPlanProps:
+    name: str
+    encryption_key: EncryptionKey
+    """Encrypts the recovery points in the vault."""
+    resource_arns: Sequence[str]
+    """Databases, clusters and file systems to back up."""
+    account_id: str
+    partition: str = "aws"
+    schedule: str = "cron(0 3 * * ? *)"
+    retention_days: int = 35
+    copy_to: tuple[TerraformProvider, EncryptionKey] | None = None
+    """(provider of the secondary region, key there): every recovery point is copied to a vault there."""
+    start_window_minutes: int = 60
+    completion_window_minutes: int = 180
+
+    def __post_init__(self) -> None:
+        if not self.resource_arns:
+            raise ValueError(f"backup plan {self.name!r} has no resource_arns; fix: pass the databases and file "
+                             "systems to back up (or create no plan)")
+        if self.completion_window_minutes <= self.start_window_minutes:
+            raise ValueError(f"backup plan {self.name!r}: completion window {self.completion_window_minutes} min is "
+                             f"not after the start window {self.start_window_minutes} min; fix: make it longer")
+        if self.retention_days < 7:
+            raise ValueError(f"backup plan {self.name!r}: retention_days={self.retention_days}; fix: use 7 or more")
+
+
+class BackupPlan(Construct):
+    def __init__(self, scope: Construct, id: str, props: BackupPlanProps) -> None:
+        super().__init__(scope, id)
+        self.vault = BackupVault(self, "vault", name=props.name, kms_key_arn=props.encryption_key.arn)
+        copy_actions = None
+        if props.copy_to:
+            provider, key = props.copy_to
+            self.copy_vault = BackupVault(self, "copy-vault", name=f"{props.name}-copy", kms_key_arn=key.arn,
+                                          provider=provider)
+            copy_actions = [BackupPlanRuleCopyAction(
+                destination_vault_arn=self.copy_vault.arn,
+                lifecycle=BackupPlanRuleCopyActionLifecycle(delete_after=props.retention_days))]
+        self.plan = BackupPlanResource(self, "plan", name=props.name, rule=[BackupPlanRule(
+            rule_name="daily", target_vault_name=self.vault.name, schedule=props.schedule,
+            start_window=props.start_window_minutes, completion_window=props.completion_window_minutes,
+            lifecycle=BackupPlanRuleLifecycle(delete_after=props.retention_days), copy_action=copy_actions,
+            recovery_point_tags={"BackupPlan": props.name})])
+        trust = DataAwsIamPolicyDocument(self, "trust", statement=[DataAwsIamPolicyDocumentStatement(
+            actions=["sts:AssumeRole"], principals=[DataAwsIamPolicyDocumentStatementPrincipals(
+                type="Service", identifiers=["backup.amazonaws.com"])],
+            condition=[DataAwsIamPolicyDocumentStatementCondition(
+                test="StringEquals", variable="aws:SourceAccount", values=[props.account_id])])])
+        self.role = IamRole(self, "role", name=f"{props.name}-backup", assume_role_policy=trust.json)
+        for policy in MANAGED_POLICIES:
+            IamRolePolicyAttachment(self, policy, role=self.role.name,
+                                    policy_arn=f"arn:{props.partition}:iam::aws:policy/service-role/{policy}")
+        BackupSelection(self, "selection", name=props.name, plan_id=self.plan.id, iam_role_arn=self.role.arn,
+                        resources=list(props.resource_arns))

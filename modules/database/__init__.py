@@ -1,0 +1,9 @@
+"""Relational databases: RDS instances, RDS Proxy, Aurora clusters and their monitoring role."""
+
+from modules.database.aurora import AuroraDatabase, AuroraDatabaseProps
+from modules.database.instance import DatabaseInstance, DatabaseInstanceProps
+from modules.database.monitoring import EnhancedMonitoringRole, EnhancedMonitoringRoleProps
+from modules.database.proxy import DatabaseProxy, DatabaseProxyProps
+
+__all__ = ["AuroraDatabase", "AuroraDatabaseProps", "DatabaseInstance", "DatabaseInstanceProps", "DatabaseProxy",
+           "DatabaseProxyProps", "EnhancedMonitoringRole", "EnhancedMonitoringRoleProps"]

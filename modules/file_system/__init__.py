@@ -1,0 +1,3 @@
+from modules.file_system.efs import SharedFileSystem, SharedFileSystemProps
+
+__all__ = ["SharedFileSystem", "SharedFileSystemProps"]

@@ -1,0 +1,359 @@
+"""The data stack: every store of one blueprint environment, in the private-data subnets, encrypted
+with a customer-managed key per data domain, reachable only from the app tier's security group,
+backed up daily, and published (endpoints, names, ARNs) as exports and SSM parameters.
+
+Nothing secret is ever configured or output: databases keep an RDS-managed master password in
+Secrets Manager, caches authenticate with IAM, and application secrets are created empty.
+"""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
+    DataAwsIamPolicyDocument,
+    DataAwsIamPolicyDocumentStatement,
+    DataAwsIamPolicyDocumentStatementCondition,
+)
+from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
+from cdktf_cdktf_provider_aws.s3_bucket_notification import S3BucketNotification, S3BucketNotificationQueue
+from constructs import Construct
+
+from configuration import BlueprintConfig
+from configuration.data import Bucket
+from modules.app_config import AppSecret, AppSecretProps, ParameterHierarchy, ParameterHierarchyProps
+from modules.backup import BackupPlan, BackupPlanProps
+from modules.cache import ValkeyCache, ValkeyCacheProps, valkey_key_grants
+from modules.database import (
+    AuroraDatabase,
+    AuroraDatabaseProps,
+    DatabaseInstance,
+    DatabaseInstanceProps,
+    DatabaseProxy,
+    DatabaseProxyProps,
+    EnhancedMonitoringRole,
+    EnhancedMonitoringRoleProps,
+)
+from modules.file_system import SharedFileSystem, SharedFileSystemProps
+from modules.kms import EncryptionKey, ServiceGrant
+from modules.queue import WorkQueue, WorkQueueProps, s3_sender_key_grant
+from modules.s3_bucket import LifecycleRule, SecureBucket, SecureBucketProps
+from modules.s3_bucket.replication import BucketReplication, BucketReplicationProps
+from stacks.base import PlatformStack
+from stacks.network import NetworkStack
+from stacks.storage import access_log_bucket, bucket_key
+
+
+class DataStack(PlatformStack):
+    layer = "data"
+
+    def __init__(self, scope: Construct, config: BlueprintConfig) -> None:
+        super().__init__(scope, config)
+        network = self.remote_state(NetworkStack)
+        self.vpc_id = network.get_string("vpc_id")
+        self.data_subnet_ids = network.get_list("data_subnet_ids")
+        self.app_security_group_id = network.get_string("app_security_group_id")
+        self.keys: dict[str, EncryptionKey] = {}
+        self.published: dict[str, str] = {}
+        self.app_statements: list[DataAwsIamPolicyDocumentStatement] = []
+        data = config.data
+
+        self.access_logs = access_log_bucket(self, "access-logs", config.data_bucket_name("access-logs"),
+                                             config.account_id)
+        self.export("access_log_bucket_name", self.access_logs.name, "string",
+                    "SSE-S3 bucket receiving S3 server access logs (and, with the compute tier, ALB logs)")
+        self.queues = {name: self._queue(name) for name in data.queues}
+        self.buckets = {name: self._bucket(name, spec) for name, spec in data.buckets.items()}
+        if self.buckets:
+            self.app_statements.append(_use_key_via(self.key("storage").arn, "s3", config.regions.primary))
+        backed_up: list[str] = []
+        backed_up += self._databases()
+        backed_up += self._aurora()
+        self._caches()
+        backed_up += self._file_systems()
+        self._secrets()
+        self._parameters()
+        self._app_policy()
+        if backed_up:
+            self._backup(backed_up)
+        self.export("kms_key_arns", {domain: key.arn for domain, key in self.keys.items()}, "map",
+                    "Customer-managed key of each data domain")
+
+    # -- keys -------------------------------------------------------------------------------------------
+
+    def key(self, domain: str) -> EncryptionKey:
+        """The customer-managed key of one data domain, created on first use with the service grants
+        that domain needs (CloudWatch Logs for cache logs, S3 for bucket notifications to queues)."""
+        if domain not in self.keys:
+            config = self.config
+            self.keys[domain] = bucket_key(self, f"{domain}-key", f"{config.name_prefix}-{domain}",
+                                           f"{domain} of {config.name_prefix}", config.account_id,
+                                           self.partition, service_grants=self._service_grants(domain))
+        return self.keys[domain]
+
+    @property
+    def cache_log_prefix(self) -> str:
+        return f"/aws/elasticache/{self.config.name_prefix}"
+
+    def _service_grants(self, domain: str) -> tuple[ServiceGrant, ...]:
+        config = self.config
+        if domain == "cache":
+            return tuple(valkey_key_grants(config.regions.primary, config.account_id, self.cache_log_prefix))
+        if domain == "messaging" and any(b.notify_queue for b in config.data.buckets.values()):
+            return (s3_sender_key_grant(config.account_id),)
+        return ()
+
+    # -- buckets ----------------------------------------------------------------------------------------
+
+    def _bucket(self, name: str, spec: Bucket) -> SecureBucket:
+        config = self.config
+        key = self.key("storage")
+        bucket = SecureBucket(self, f"bucket-{name}", SecureBucketProps(
+            bucket_name=config.data_bucket_name(name), encryption_key=key, access_logs_to=self.access_logs,
+            lifecycle_rules=[_lifecycle(rule) for rule in spec.lifecycle]))
+        if spec.replicate:
+            self._replicate(name, bucket, key)
+        if spec.notify_queue:
+            queue = self.queues[spec.notify_queue]
+            S3BucketNotification(self, f"bucket-{name}-notification", bucket=bucket.bucket.id,
+                                 queue=[S3BucketNotificationQueue(queue_arn=queue.arn, events=["s3:ObjectCreated:*"])],
+                                 depends_on=[queue.policy])
+        self.export(f"bucket_{name.replace('-', '_')}_name", bucket.name, "string", f"Bucket: {spec.purpose}")
+        self.app_statements.append(DataAwsIamPolicyDocumentStatement(
+            sid=_sid("Bucket", name), actions=["s3:GetObject", "s3:PutObject", "s3:ListBucket"],
+            resources=[bucket.arn, f"{bucket.arn}/*"]))
+        self.published[f"bucket/{name}"] = bucket.name
+        return bucket
+
+    def _replicate(self, name: str, bucket: SecureBucket, key: EncryptionKey) -> None:
+        config = self.config
+        region = config.regions.secondary
+        assert region  # configuration rejects replicate without a secondary region
+        if not hasattr(self, "_secondary"):
+            self._secondary = self.aws_provider("aws-secondary", region, alias="secondary")
+            self._replica_key = bucket_key(self, "storage-replica-key", f"{config.name_prefix}-storage-replica",
+                                           f"Replicated storage of {config.name_prefix} in {region}",
+                                           config.account_id, self.partition, self._secondary)
+            self._replica_logs = access_log_bucket(self, "replica-access-logs",
+                                                   config.data_bucket_name("access-logs", region),
+                                                   config.account_id, self._secondary)
+        replica = SecureBucket(self, f"bucket-{name}-replica", SecureBucketProps(
+            bucket_name=config.data_bucket_name(name, region), encryption_key=self._replica_key,
+            access_logs_to=self._replica_logs, provider=self._secondary))
+        BucketReplication(self, f"bucket-{name}-replication", BucketReplicationProps(
+            source=bucket, source_key=key, source_region=config.regions.primary, destination=replica,
+            destination_key=self._replica_key, destination_region=region,
+            role_name=f"{config.name_prefix}-{name}-replication", account_id=config.account_id))
+
+    # -- queues -----------------------------------------------------------------------------------------
+
+    def _queue(self, name: str) -> WorkQueue:
+        config, spec = self.config, self.config.data.queues[name]
+        queue = WorkQueue(self, f"queue-{name}", WorkQueueProps(
+            name=f"{config.name_prefix}-{name}", encryption_key=self.key("messaging"),
+            visibility_timeout_seconds=spec.visibility_timeout_seconds,
+            message_retention_days=spec.message_retention_days, max_receive_count=spec.max_receive_count,
+            dead_letter_retention_days=spec.dead_letter_retention_days, account_id=config.account_id,
+            partition=self.partition, region=config.regions.primary,
+            s3_senders=[f"arn:{self.partition}:s3:::{config.data_bucket_name(bucket)}"
+                        for bucket, b in config.data.buckets.items() if b.notify_queue == name]))
+        self.export(f"queue_{name.replace('-', '_')}_url", queue.url, "string", f"URL of the {name} queue")
+        self.export(f"queue_{name.replace('-', '_')}_arn", queue.arn, "string", f"ARN of the {name} queue")
+        self.app_statements += queue.access_policy_statements()
+        self.published[f"queue/{name}"] = queue.url
+        return queue
+
+    # -- databases --------------------------------------------------------------------------------------
+
+    def _monitoring_role(self) -> EnhancedMonitoringRole:
+        if not hasattr(self, "_monitoring"):
+            self._monitoring = EnhancedMonitoringRole(self, "database-monitoring", EnhancedMonitoringRoleProps(
+                role_name=f"{self.config.name_prefix}-rds-monitoring", partition=self.partition,
+                account_id=self.config.account_id))
+        return self._monitoring
+
+    def _databases(self) -> list[str]:
+        config, arns = self.config, []
+        for name, spec in config.data.databases.items():
+            protect = spec.deletion_protection if spec.deletion_protection is not None else config.is_production
+            db = DatabaseInstance(self, f"database-{name}", DatabaseInstanceProps(
+                identifier=f"{config.name_prefix}-{name}", engine=spec.engine, engine_version=spec.version,
+                instance_class=spec.instance_class, database_name=spec.database_name,
+                master_username=spec.master_username, vpc_id=self.vpc_id, subnet_ids=self.data_subnet_ids,
+                client_security_group_ids=[self.app_security_group_id], encryption_key=self.key("databases"),
+                monitoring_role=self._monitoring_role(), allocated_storage_gb=spec.allocated_storage_gb,
+                max_allocated_storage_gb=spec.max_allocated_storage_gb,
+                multi_az=spec.multi_az if spec.multi_az is not None else config.is_production,
+                backup_retention_days=spec.backup_retention_days, deletion_protection=protect,
+                monitoring_interval_seconds=spec.monitoring_interval_seconds,
+                performance_insights_retention_days=spec.performance_insights_retention_days,
+                region=config.regions.primary, account_id=config.account_id, partition=self.partition))
+            endpoint = db.endpoint
+            if spec.proxy:
+                proxy = DatabaseProxy(self, f"database-{name}-proxy", DatabaseProxyProps(
+                    name=f"{config.name_prefix}-{name}", database=db, vpc_id=self.vpc_id,
+                    subnet_ids=self.data_subnet_ids, client_security_group_ids=[self.app_security_group_id],
+                    encryption_key=self.key("databases"), region=config.regions.primary,
+                    account_id=config.account_id))
+                endpoint = proxy.endpoint
+            self._publish_database(name, endpoint, db.port, db.master_secret_arn)
+            self.app_statements.append(db.iam_connect_policy_statement("app"))
+            arns.append(db.arn)
+        return arns
+
+    def _aurora(self) -> list[str]:
+        config, arns = self.config, []
+        for name, spec in config.data.aurora.items():
+            protect = spec.deletion_protection if spec.deletion_protection is not None else config.is_production
+            scaling = spec.reader_autoscaling
+            cluster = AuroraDatabase(self, f"aurora-{name}", AuroraDatabaseProps(
+                identifier=f"{config.name_prefix}-{name}", engine=spec.engine, engine_version=spec.version,
+                instance_class=spec.instance_class,
+                serverless_v2=(spec.serverless_v2.min_acu, spec.serverless_v2.max_acu) if spec.serverless_v2 else None,
+                readers=spec.readers,
+                reader_autoscaling=(scaling.max_readers, scaling.target_cpu_percent) if scaling else None,
+                database_name=spec.database_name, master_username=spec.master_username, vpc_id=self.vpc_id,
+                subnet_ids=self.data_subnet_ids, client_security_group_ids=[self.app_security_group_id],
+                encryption_key=self.key("databases"), monitoring_role=self._monitoring_role(),
+                monitoring_interval_seconds=spec.monitoring_interval_seconds,
+                backup_retention_days=spec.backup_retention_days, deletion_protection=protect,
+                availability_zones=list(config.regions.availability_zones), region=config.regions.primary,
+                account_id=config.account_id, partition=self.partition))
+            self._publish_database(name, cluster.writer_endpoint, cluster.port, cluster.master_secret_arn)
+            self.published[f"database/{name}/reader_endpoint"] = cluster.reader_endpoint
+            self.export(f"database_{name.replace('-', '_')}_reader_endpoint", cluster.reader_endpoint, "string",
+                        f"Reader endpoint of the {name} Aurora cluster (load-balanced over the readers)")
+            arns.append(cluster.arn)
+        return arns
+
+    def _publish_database(self, name: str, endpoint: str, port: int, secret_arn: str) -> None:
+        variable = name.replace("-", "_")
+        self.export(f"database_{variable}_endpoint", endpoint, "string", f"Host name of the {name} database")
+        self.export(f"database_{variable}_port", str(port), "string", f"Port of the {name} database")
+        self.export(f"database_{variable}_secret_arn", secret_arn, "string",
+                    f"Secrets Manager ARN of the {name} master credentials (managed and rotated by RDS)")
+        self.published[f"database/{name}/endpoint"] = endpoint
+        self.published[f"database/{name}/port"] = str(port)
+        self.published[f"database/{name}/secret_arn"] = secret_arn
+
+    # -- caches and file systems ------------------------------------------------------------------------
+
+    def _caches(self) -> None:
+        config = self.config
+        for name, spec in config.data.caches.items():
+            key = self.key("cache")
+            cache = ValkeyCache(self, f"cache-{name}", ValkeyCacheProps(
+                name=f"{config.name_prefix}-{name}", engine_version=spec.engine_version, node_type=spec.node_type,
+                replicas=spec.replicas, vpc_id=self.vpc_id, subnet_ids=self.data_subnet_ids,
+                client_security_group_ids=[self.app_security_group_id], encryption_key=key,
+                snapshot_retention_days=spec.snapshot_retention_days, log_group_prefix=self.cache_log_prefix))
+            variable = name.replace("-", "_")
+            self.export(f"cache_{variable}_endpoint", cache.primary_endpoint, "string",
+                        f"Primary endpoint of the {name} cache (TLS, IAM authentication)")
+            self.export(f"cache_{variable}_user", cache.app_user_id, "string",
+                        f"User the app authenticates as (IAM) on the {name} cache")
+            self.published[f"cache/{name}/endpoint"] = cache.primary_endpoint
+            self.published[f"cache/{name}/reader_endpoint"] = cache.reader_endpoint
+            self.published[f"cache/{name}/user"] = cache.app_user_id
+            self.app_statements.append(cache.connect_policy_statement())
+
+    def _file_systems(self) -> list[str]:
+        config, arns = self.config, []
+        for name, spec in config.data.file_systems.items():
+            efs = SharedFileSystem(self, f"file-system-{name}", SharedFileSystemProps(
+                name=f"{config.name_prefix}-{name}", vpc_id=self.vpc_id, subnet_ids=self.data_subnet_ids,
+                client_security_group_ids=[self.app_security_group_id], encryption_key=self.key("storage"),
+                access_points={a: (p.path, p.uid, p.gid) for a, p in spec.access_points.items()},
+                transition_to_ia_days=spec.transition_to_ia_days))
+            variable = name.replace("-", "_")
+            self.export(f"file_system_{variable}_id", efs.file_system_id, "string", f"EFS file system {name}")
+            self.export(f"file_system_{variable}_access_point_ids", efs.access_point_ids, "map",
+                        f"Access points of {name}, by name")
+            self.published[f"file_system/{name}/id"] = efs.file_system_id
+            for point in spec.access_points:
+                self.published[f"file_system/{name}/access_point/{point}"] = efs.access_point_ids[point]
+                self.app_statements.append(efs.mount_policy_statement(point))
+            arns.append(efs.arn)
+        return arns
+
+    # -- secrets, parameters, the app's policy, backups -------------------------------------------------
+
+    def _secrets(self) -> None:
+        config = self.config
+        arns = {}
+        for name, spec in config.data.secrets.items():
+            secret = AppSecret(self, f"secret-{name}", AppSecretProps(
+                name=f"{config.project}/{config.environment}/{name}", description=spec.description,
+                encryption_key=self.key("config"), recovery_window_days=30 if config.is_production else 7))
+            arns[name] = secret.arn
+            self.published[f"secret/{name}"] = secret.arn
+        if arns:
+            self.export("secret_arns", arns, "map", "Application secrets by name (values put by an operator)")
+            self.app_statements.append(DataAwsIamPolicyDocumentStatement(
+                sid="ReadApplicationSecrets", actions=["secretsmanager:GetSecretValue"],
+                resources=sorted(arns.values(), key=str)))
+            self.app_statements.append(_use_key_via(self.key("config").arn, "secretsmanager", config.regions.primary,
+                                                    ("kms:Decrypt",)))
+
+    def _parameters(self) -> None:
+        config = self.config
+        self.parameters = ParameterHierarchy(self, "parameters", ParameterHierarchyProps(
+            prefix=config.parameter_prefix, name_prefix=config.name_prefix, encryption_key=self.key("config"),
+            region=config.regions.primary, account_id=config.account_id, partition=self.partition,
+            settings=dict(config.data.parameters), published=self.published))
+        self.export("parameter_prefix", config.parameter_prefix, "string",
+                    "Root of the SSM parameter hierarchy (app/ settings, data/ endpoints)")
+        self.export("parameters_read_policy_arn", self.parameters.server_read_policy.arn, "string",
+                    "IAM policy for servers: read the environment's parameters")
+        self.export("parameters_developer_policy_arn", self.parameters.developer_policy.arn, "string",
+                    "IAM policy for developers: read and change app/ settings only")
+
+    def _app_policy(self) -> None:
+        """One managed policy with everything the app tier needs from the data tier, for compute to attach."""
+        if not self.app_statements:
+            return
+        document = DataAwsIamPolicyDocument(self, "app-data-access-document", statement=self.app_statements)
+        policy = IamPolicy(self, "app-data-access", name=f"{self.config.name_prefix}-app-data-access",
+                           description="App tier: connect to the databases and caches (IAM), use the queues, "
+                           "buckets, file systems and secrets of this environment", policy=document.json)
+        self.export("app_data_access_policy_arn", policy.arn, "string",
+                    "IAM policy granting the app tier its data-tier access; attach to app roles")
+
+    def _backup(self, resource_arns: list[str]) -> None:
+        config = self.config
+        spec = config.data.backup
+        copy = spec.copy_to_secondary if spec.copy_to_secondary is not None else (
+            config.is_production and config.regions.secondary is not None)
+        copy_to = None
+        if copy:
+            region = config.regions.secondary
+            assert region
+            secondary = getattr(self, "_secondary", None) or self.aws_provider("aws-secondary", region,
+                                                                                alias="secondary")
+            self._secondary = secondary
+            copy_to = (secondary, bucket_key(self, "backup-replica-key", f"{config.name_prefix}-backup-replica",
+                                             f"Backup copies of {config.name_prefix} in {region}",
+                                             config.account_id, self.partition, secondary))
+        plan = BackupPlan(self, "backup", BackupPlanProps(
+            name=f"{config.name_prefix}-daily", encryption_key=self.key("backup"), schedule=spec.schedule,
+            retention_days=spec.retention_days, resource_arns=resource_arns, copy_to=copy_to,
+            account_id=config.account_id, partition=self.partition))
+        self.export("backup_vault_name", plan.vault.name, "string", "AWS Backup vault of the environment")
+
+
+def _lifecycle(rule) -> LifecycleRule:
+    return LifecycleRule(
+        id=rule.id, prefix=rule.prefix, transitions=[(t.days, t.storage_class) for t in rule.transitions],
+        noncurrent_transitions=[(t.days, t.storage_class) for t in rule.noncurrent_transitions],
+        noncurrent_expiration_days=rule.noncurrent_expiration_days, expiration_days=rule.expiration_days)
+
+
+def _sid(kind: str, name: str) -> str:
+    return kind + "".join(part.capitalize() for part in name.split("-"))
+
+
+def _use_key_via(key_arn: str, service: str, region: str, actions: tuple[str, ...] = (
+        "kms:Decrypt", "kms:GenerateDataKey")) -> DataAwsIamPolicyDocumentStatement:
+    """Use of a key only through one AWS service in the stack's region (never directly)."""
+    return DataAwsIamPolicyDocumentStatement(
+        sid=f"KeyThrough{service.capitalize()}", actions=list(actions), resources=[key_arn],
+        condition=[DataAwsIamPolicyDocumentStatementCondition(
+            test="StringEquals", variable="kms:ViaService", values=[f"{service}.{region}.amazonaws.com"])])
