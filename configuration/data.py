@@ -61,8 +61,9 @@ class Bucket(Strict):
     lifecycle: list[Lifecycle] = Field(
         default_factory=lambda: [Lifecycle(id="expire-old-versions")],
         description="Lifecycle rules; the default deletes versions a year after they are replaced.")
-    replicate: bool = Field(
-        default=False, description="Replicate every version to a bucket in regions.secondary under its own key.")
+    replicate: bool | None = Field(
+        default=None, description="Replicate every version to a bucket in regions.secondary under its own key. "
+        "Default: on in production when regions.secondary is set.")
     notify_queue: StoreName | None = Field(
         default=None, description="Name of a queue (under data.queues) told of every new object.")
 

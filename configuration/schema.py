@@ -355,12 +355,19 @@ class BlueprintConfig(Strict):
         base = f"{self.name_prefix}-{name}-{self.account_id}"
         return f"{base}-{region}" if region else base
 
+    def bucket_replicated(self, name: str) -> bool:
+        """Whether data bucket `name` is replicated: as configured, else in production with a secondary region."""
+        replicate = self.data.buckets[name].replicate
+        if replicate is None:
+            replicate = self.is_production
+        return replicate and self.regions.secondary is not None
+
     @property
     def data_bucket_names(self) -> list[str]:
         names = [self.data_bucket_name("access-logs")]
-        for name, bucket in self.data.buckets.items():
+        for name in self.data.buckets:
             names.append(self.data_bucket_name(name))
-            if bucket.replicate and self.regions.secondary:
+            if self.bucket_replicated(name):
                 names.append(self.data_bucket_name(name, self.regions.secondary))
                 names.append(self.data_bucket_name("access-logs", self.regions.secondary))
         return names

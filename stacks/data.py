@@ -109,7 +109,7 @@ class DataStack(PlatformStack):
         bucket = SecureBucket(self, f"bucket-{name}", SecureBucketProps(
             bucket_name=config.data_bucket_name(name), encryption_key=key, access_logs_to=self.access_logs,
             lifecycle_rules=[_lifecycle(rule) for rule in spec.lifecycle]))
-        if spec.replicate:
+        if config.bucket_replicated(name):
             self._replicate(name, bucket, key)
         if spec.notify_queue:
             queue = self.queues[spec.notify_queue]

@@ -65,9 +65,14 @@ class AuroraDatabaseProps:
     deletion_protection: bool = True
     monitoring_interval_seconds: int = 60
     performance_insights_retention_days: int = 7
+    backtrack_hours: int = 24
+    """Aurora MySQL on provisioned instances can rewind in place this far (a bad migration undone in
+    minutes, no restore). Not available on Serverless v2 or PostgreSQL; 0 turns it off."""
 
     def __post_init__(self) -> None:
         engine(self.engine)
+        if not 0 <= self.backtrack_hours <= 72:
+            raise ValueError(f"cluster {self.identifier!r}: backtrack_hours={self.backtrack_hours}; fix: use 0 to 72")
         if not self.engine.startswith("aurora-"):
             raise ValueError(f"AuroraDatabase engine {self.engine!r}; fix: use aurora-mysql or aurora-postgresql")
         if (self.instance_class == "db.serverless") != (self.serverless_v2 is not None):
@@ -102,6 +107,7 @@ class AuroraDatabase(Construct):
                        for n, v in (spec.tls_parameter, *spec.extra_parameters)],
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True))
         capacity = props.serverless_v2
+        backtrack = props.backtrack_hours * 3600 if props.engine == "aurora-mysql" and not capacity else None
         self.cluster = RdsCluster(
             self, "cluster", cluster_identifier=props.identifier, engine=props.engine,
             engine_version=props.engine_version, database_name=props.database_name,
@@ -114,6 +120,7 @@ class AuroraDatabase(Construct):
             skip_final_snapshot=not props.deletion_protection,
             final_snapshot_identifier=f"{props.identifier}-final" if props.deletion_protection else None,
             enabled_cloudwatch_logs_exports=list(spec.log_exports), apply_immediately=False,
+            backtrack_window=backtrack or None,
             serverlessv2_scaling_configuration=RdsClusterServerlessv2ScalingConfiguration(
                 min_capacity=capacity[0], max_capacity=capacity[1]) if capacity else None)
         zones = list(props.availability_zones)

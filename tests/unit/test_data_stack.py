@@ -101,7 +101,7 @@ def test_saas_valkey_is_encrypted_iam_authenticated_and_fails_over(data):
     prod = _one(data[("saas", "prod")], "aws_elasticache_replication_group")
     assert prod["engine"] == "valkey" and prod["num_cache_clusters"] == 3
     assert prod["automatic_failover_enabled"] is True and prod["multi_az_enabled"] is True
-    assert prod["at_rest_encryption_enabled"] is True and prod["kms_key_id"].startswith("${aws_kms_key.")
+    assert prod["at_rest_encryption_enabled"] == "true" and prod["kms_key_id"].startswith("${aws_kms_key.")
     assert prod["transit_encryption_enabled"] is True and prod["user_group_ids"]
     assert prod["snapshot_retention_limit"] == 7
     users = {u["user_name"]: u for u in resources(data[("saas", "prod")], "aws_elasticache_user").values()}
