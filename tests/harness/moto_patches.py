@@ -136,3 +136,176 @@ def serialize_requests() -> None:
 
 
 PATCHES.append(serialize_requests)
+
+
+def backup_selections() -> None:
+    """moto 5.2.5 has backup plans and vaults but no backup selections (CreateBackupSelection answers
+    HTTP 500), so no plan can be pointed at a database. The patch keeps selections per plan and
+    answers Create/Get/List/Delete the way AWS Backup does, echoing the selection as it was sent."""
+    import json
+    import uuid
+    from datetime import datetime, timezone
+
+    from moto.backup.responses import BackupResponse
+    from moto.core.responses import ActionResult, EmptyResult
+
+    selections: dict[str, dict[str, dict]] = {}
+
+    def ids(self: BackupResponse) -> tuple[str, str | None]:
+        parts = self.path.rstrip("/").split("/")
+        plan = parts[parts.index("plans") + 1]
+        selection = parts[-1] if parts[-1] != "selections" else None
+        return plan, selection
+
+    def create_backup_selection(self: BackupResponse) -> ActionResult:
+        plan, _ = ids(self)
+        body = json.loads(self.body)
+        selection_id = str(uuid.uuid4())
+        selections.setdefault(plan, {})[selection_id] = {
+            "BackupSelection": body["BackupSelection"], "SelectionId": selection_id, "BackupPlanId": plan,
+            "CreationDate": datetime.now(timezone.utc), "CreatorRequestId": body.get("CreatorRequestId")}
+        return ActionResult({"SelectionId": selection_id, "BackupPlanId": plan,
+                             "CreationDate": selections[plan][selection_id]["CreationDate"]})
+
+    def get_backup_selection(self: BackupResponse) -> ActionResult:
+        plan, selection = ids(self)
+        found = selections.get(plan, {}).get(selection or "")
+        if found is None:
+            from moto.backup.exceptions import ResourceNotFoundException
+
+            raise ResourceNotFoundException(msg=f"Failed reading backup selection {selection} of plan {plan}")
+        return ActionResult(found)
+
+    def list_backup_selections(self: BackupResponse) -> ActionResult:
+        plan, _ = ids(self)
+        return ActionResult({"BackupSelectionsList": [
+            {"SelectionId": s["SelectionId"], "SelectionName": s["BackupSelection"]["SelectionName"],
+             "BackupPlanId": plan, "IamRoleArn": s["BackupSelection"]["IamRoleArn"],
+             "CreationDate": s["CreationDate"]} for s in selections.get(plan, {}).values()]})
+
+    def delete_backup_selection(self: BackupResponse) -> EmptyResult:
+        plan, selection = ids(self)
+        selections.get(plan, {}).pop(selection or "", None)
+        return EmptyResult()
+
+    for method in (create_backup_selection, get_backup_selection, list_backup_selections, delete_backup_selection):
+        setattr(BackupResponse, method.__name__, method)
+
+
+PATCHES.append(backup_selections)
+
+
+def efs_put_backup_policy() -> None:
+    """moto 5.2.5 answers DescribeBackupPolicy but not PutBackupPolicy (HTTP 500), so automatic EFS
+    backups cannot be switched on. The patch stores the status on the file system and describes it
+    back, ENABLED or DISABLED, as EFS does."""
+    import json
+
+    from moto.efs.models import FileSystem
+    from moto.efs.responses import EFSResponse
+
+    def put_backup_policy(self: EFSResponse) -> tuple[str, dict[str, str]]:
+        file_system_id = self._get_param("FileSystemId")
+        status = json.loads(self.body)["BackupPolicy"]["Status"]
+        file_system = self.efs_backend.file_systems_by_id[file_system_id]
+        file_system._backup = status == "ENABLED"
+        file_system._backup_status = status
+        return json.dumps({"BackupPolicy": {"Status": status}}), {"Content-Type": "application/json"}
+
+    def backup_policy(self: FileSystem) -> dict[str, str] | None:
+        status = getattr(self, "_backup_status", "ENABLED" if self._backup else None)
+        return {"Status": status} if status else None
+
+    EFSResponse.put_backup_policy = put_backup_policy  # type: ignore[attr-defined]
+    FileSystem.backup_policy = property(backup_policy)  # type: ignore[assignment, method-assign]
+
+
+PATCHES.append(efs_put_backup_policy)
+
+
+def elasticache_user_groups() -> None:
+    """moto 5.2.5 has ElastiCache users but no user groups (CreateUserGroup answers HTTP 500), so a
+    replication group cannot use IAM-authenticated users. The patch keeps user groups per region and
+    answers Create/Describe/Modify/Delete with AWS's shapes; a group is 'active' at once."""
+    from moto.core.responses import ActionResult
+    from moto.elasticache.exceptions import ElastiCacheException
+    from moto.elasticache.responses import ElastiCacheResponse
+
+    class UserGroupNotFound(ElastiCacheException):
+        code = "UserGroupNotFound"
+
+    groups: dict[tuple[str, str], dict[str, dict]] = {}
+
+    def region_groups(self: ElastiCacheResponse) -> dict[str, dict]:
+        return groups.setdefault((self.current_account, self.region), {})
+
+    def create_user_group(self: ElastiCacheResponse) -> ActionResult:
+        params = self._get_params()
+        group_id = params["UserGroupId"]
+        group = {"UserGroupId": group_id, "Status": "active", "Engine": params.get("Engine", "redis").lower(),
+                 "UserIds": list(params.get("UserIds", [])), "MinimumEngineVersion": "6.0",
+                 "Tags": list(params.get("Tags", [])),
+                 "ReplicationGroups": [], "ServerlessCaches": [],
+                 "ARN": f"arn:aws:elasticache:{self.region}:{self.current_account}:usergroup:{group_id}"}
+        region_groups(self)[group_id] = group
+        return ActionResult({k: v for k, v in group.items() if k != "Tags"})
+
+    def describe_user_groups(self: ElastiCacheResponse) -> ActionResult:
+        group_id = self._get_params().get("UserGroupId")
+        if group_id and group_id not in region_groups(self):
+            raise UserGroupNotFound(f"User group {group_id} not found.")
+        found = [{k: v for k, v in g.items() if k != "Tags"} for i, g in region_groups(self).items()
+                 if not group_id or i == group_id]
+        return ActionResult({"UserGroups": found})
+
+    def modify_user_group(self: ElastiCacheResponse) -> ActionResult:
+        params = self._get_params()
+        group = region_groups(self).get(params["UserGroupId"])
+        if group is None:
+            raise UserGroupNotFound(f"User group {params['UserGroupId']} not found.")
+        users = [u for u in group["UserIds"] if u not in params.get("UserIdsToRemove", [])]
+        group["UserIds"] = users + [u for u in params.get("UserIdsToAdd", []) if u not in users]
+        return ActionResult({k: v for k, v in group.items() if k != "Tags"})
+
+    def delete_user_group(self: ElastiCacheResponse) -> ActionResult:
+        group_id = self._get_params()["UserGroupId"]
+        group = region_groups(self).pop(group_id, None)
+        if group is None:
+            raise UserGroupNotFound(f"User group {group_id} not found.")
+        return ActionResult({**{k: v for k, v in group.items() if k != "Tags"}, "Status": "deleting"})
+
+    def tagged_group(self: ElastiCacheResponse) -> dict | None:
+        arn = self._get_param("ResourceName") or ""
+        return region_groups(self).get(arn.split(":usergroup:")[-1]) if ":usergroup:" in arn else None
+
+    original_list, original_add, original_remove = (ElastiCacheResponse.list_tags_for_resource,
+                                                    ElastiCacheResponse.add_tags_to_resource,
+                                                    ElastiCacheResponse.remove_tags_from_resource)
+
+    def list_tags_for_resource(self: ElastiCacheResponse) -> ActionResult:
+        group = tagged_group(self)
+        return ActionResult({"TagList": group.get("Tags", [])}) if group is not None else original_list(self)
+
+    def add_tags_to_resource(self: ElastiCacheResponse) -> ActionResult:
+        group = tagged_group(self)
+        if group is None:
+            return original_add(self)
+        added = {t["Key"]: t["Value"] for t in self._get_param("Tags", [])}
+        kept = [t for t in group.get("Tags", []) if t["Key"] not in added]
+        group["Tags"] = kept + [{"Key": k, "Value": v} for k, v in added.items()]
+        return ActionResult({"TagList": group["Tags"]})
+
+    def remove_tags_from_resource(self: ElastiCacheResponse) -> ActionResult:
+        group = tagged_group(self)
+        if group is None:
+            return original_remove(self)
+        removed = set(self._get_param("TagKeys", []))
+        group["Tags"] = [t for t in group.get("Tags", []) if t["Key"] not in removed]
+        return ActionResult({"TagList": group["Tags"]})
+
+    for method in (create_user_group, describe_user_groups, modify_user_group, delete_user_group,
+                   list_tags_for_resource, add_tags_to_resource, remove_tags_from_resource):
+        setattr(ElastiCacheResponse, method.__name__, method)
+
+
+PATCHES.append(elasticache_user_groups)

@@ -90,7 +90,9 @@ def start_moto_server(log_path: Path | str | None = None, timeout: float = 60.0)
     path = Path(log_path) if log_path else Path(tempfile.mkdtemp(prefix="moto-")) / "moto.log"
     path.parent.mkdir(parents=True, exist_ok=True)
     python_path = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
-    env = {**os.environ, "PYTHONPATH": python_path}
+    # AWS managed policies (AmazonRDSEnhancedMonitoringRole, AWSBackupServiceRolePolicyForBackup, ...) exist
+    # in every real account; moto loads them only when asked.
+    env = {**os.environ, "PYTHONPATH": python_path, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
     for _attempt in range(3):  # the free port may be taken between probe and bind
         port = _free_port()
         log = path.open("ab")
