@@ -309,3 +309,75 @@ def elasticache_user_groups() -> None:
 
 
 PATCHES.append(elasticache_user_groups)
+
+
+def elasticache_replication_group_lifecycle() -> None:
+    """Four moto 5.2.5 gaps around replication groups. (1) NumCacheClusters is ignored (one member
+    only unless ReplicasPerNodeGroup is given), so Terraform sees 1 of 3 clusters and re-plans
+    forever; the patch derives the replicas from it, as AWS does. (2) It names member clusters
+    (<id>-001, ...) but never creates them, and the provider reads each member with
+    DescribeCacheClusters: 404. The patch creates the members as cache clusters of the group.
+    (3) DeleteReplicationGroup marks the group 'deleting' forever, so the provider waits until its
+    timeout; AWS removes it. The patch removes the group and its members after answering.
+    (4) DeleteCacheSubnetGroup is missing."""
+    import inspect
+
+    from moto.core.responses import ActionResult, EmptyResult
+    from moto.elasticache.exceptions import CacheSubnetGroupNotFound
+    from moto.elasticache.models import CacheCluster, ElastiCacheBackend, ReplicationGroup
+    from moto.elasticache.responses import ElastiCacheResponse
+
+    original_members = ReplicationGroup._set_node_members_clusters_disabled
+
+    def members(self: ReplicationGroup, member_clusters, replication_group_id, replication_group_domain,  # type: ignore[no-untyped-def]
+                node_group, preferred_cache_cluster_azs, num_cache_clusters, replicas_per_node_group):
+        if not replicas_per_node_group and num_cache_clusters:
+            replicas_per_node_group = num_cache_clusters - 1
+        original_members(self, member_clusters, replication_group_id, replication_group_domain, node_group,
+                         preferred_cache_cluster_azs, num_cache_clusters, replicas_per_node_group)
+
+    ReplicationGroup._set_node_members_clusters_disabled = members  # type: ignore[method-assign]
+    original_create = ElastiCacheBackend.create_replication_group
+    original_delete = ElastiCacheBackend.delete_replication_group
+    cluster_params = [n for n in inspect.signature(CacheCluster.__init__).parameters if n != "self"]
+
+    def create_replication_group(self: ElastiCacheBackend, *args, **kwargs):  # type: ignore[no-untyped-def]
+        group = original_create(self, *args, **kwargs)
+        for cluster_id in group.member_clusters:
+            if cluster_id in self.cache_clusters:
+                continue
+            values = dict.fromkeys(cluster_params)
+            values.update(account_id=self.account_id, region_name=self.region_name, cache_cluster_id=cluster_id,
+                          cache_node_type=group.cache_node_type, replication_group_id=group.replication_group_id,
+                          num_cache_nodes=1, engine="redis", engine_version=group.engine_version,
+                          cache_subnet_group_name=group.cache_subnet_group_name, port=group.port,
+                          transit_encryption_enabled=group.transit_encryption_enabled,
+                          security_group_ids=group.security_group_ids, log_delivery_configurations=[],
+                          snapshot_retention_limit=group.snapshot_retention_limit, tags=[])
+            cluster = CacheCluster(**values)  # built as redis (moto only links redis members), then relabelled
+            cluster.engine = group.engine
+            self.cache_clusters[cluster_id] = cluster
+        return group
+
+    def delete_replication_group(self: ElastiCacheBackend, replication_group_id: str,
+                                 retain_primary_cluster: bool | None):  # type: ignore[no-untyped-def]
+        members = list(self.replication_groups.get(replication_group_id).member_clusters
+                       if replication_group_id in self.replication_groups else [])
+        group = original_delete(self, replication_group_id, retain_primary_cluster)
+        self.replication_groups.pop(replication_group_id, None)
+        for cluster_id in members:
+            self.cache_clusters.pop(cluster_id, None)
+        return group
+
+    def delete_cache_subnet_group(self: ElastiCacheResponse) -> ActionResult:
+        name = self._get_param("CacheSubnetGroupName")
+        if self.elasticache_backend.cache_subnet_groups.pop(name, None) is None:
+            raise CacheSubnetGroupNotFound(name)
+        return EmptyResult()
+
+    ElastiCacheBackend.create_replication_group = create_replication_group  # type: ignore[method-assign]
+    ElastiCacheBackend.delete_replication_group = delete_replication_group  # type: ignore[method-assign]
+    ElastiCacheResponse.delete_cache_subnet_group = delete_cache_subnet_group  # type: ignore[attr-defined]
+
+
+PATCHES.append(elasticache_replication_group_lifecycle)
