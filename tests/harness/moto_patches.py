@@ -312,9 +312,10 @@ PATCHES.append(elasticache_user_groups)
 
 
 def elasticache_replication_group_lifecycle() -> None:
-    """Four moto 5.2.5 gaps around replication groups. (1) NumCacheClusters is ignored (one member
+    """Five moto 5.2.5 gaps around replication groups. (1) NumCacheClusters is ignored (one member
     only unless ReplicasPerNodeGroup is given), so Terraform sees 1 of 3 clusters and re-plans
-    forever; the patch derives the replicas from it, as AWS does. (2) It names member clusters
+    forever; the patch derives the replicas from it, as AWS does. (1b) The reader endpoint is never
+    answered (the provider then has no reader_endpoint_address); the patch answers it. (2) It names member clusters
     (<id>-001, ...) but never creates them, and the provider reads each member with
     DescribeCacheClusters: 404. The patch creates the members as cache clusters of the group.
     (3) DeleteReplicationGroup marks the group 'deleting' forever, so the provider waits until its
@@ -333,6 +334,8 @@ def elasticache_replication_group_lifecycle() -> None:
                 node_group, preferred_cache_cluster_azs, num_cache_clusters, replicas_per_node_group):
         if not replicas_per_node_group and num_cache_clusters:
             replicas_per_node_group = num_cache_clusters - 1
+        if "reader_endpoint_address" in node_group:  # moto keeps the address but never answers ReaderEndpoint
+            node_group["reader_endpoint"] = {"address": node_group["reader_endpoint_address"], "port": self.port}
         original_members(self, member_clusters, replication_group_id, replication_group_domain, node_group,
                          preferred_cache_cluster_azs, num_cache_clusters, replicas_per_node_group)
 
