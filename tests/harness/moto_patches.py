@@ -384,3 +384,43 @@ def elasticache_replication_group_lifecycle() -> None:
 
 
 PATCHES.append(elasticache_replication_group_lifecycle)
+
+
+def sqs_redrive_attributes_as_sqs_answers_them() -> None:
+    """Two moto 5.2.5 gaps in queue attributes. (1) RedriveAllowPolicy is stored but never answered,
+    and asking for it by name is refused as an invalid attribute, so the provider waits for it
+    forever (aws_sqs_queue_redrive_allow_policy). (2) RedrivePolicy is answered as json.dumps with
+    spaces, where SQS answers compact JSON, so the stored policy never matches the configured one.
+    The patch answers both as SQS does."""
+    import json
+
+    from moto.sqs.models import Queue, SQSBackend
+
+    original_attributes = Queue.attributes.fget
+    original_get = SQSBackend.get_queue_attributes
+
+    def attributes(self: Queue) -> dict:
+        result = original_attributes(self)
+        if getattr(self, "redrive_policy", None):
+            result["RedrivePolicy"] = json.dumps(self.redrive_policy, separators=(",", ":"))
+        if getattr(self, "redrive_allow_policy", None):
+            result["RedriveAllowPolicy"] = self.redrive_allow_policy
+        return result
+
+    def get_queue_attributes(self: SQSBackend, queue_name: str, attribute_names: list[str]) -> dict:
+        wants_allow = "RedriveAllowPolicy" in attribute_names
+        found = original_get(self, queue_name, [n for n in attribute_names if n != "RedriveAllowPolicy"] or (
+            ["QueueArn"] if wants_allow else []))
+        if wants_allow and "All" not in attribute_names:
+            if "QueueArn" not in attribute_names:
+                found.pop("QueueArn", None)
+            policy = getattr(self.get_queue(queue_name), "redrive_allow_policy", None)
+            if policy:
+                found["RedriveAllowPolicy"] = policy
+        return found
+
+    Queue.attributes = property(attributes)  # type: ignore[method-assign, assignment]
+    SQSBackend.get_queue_attributes = get_queue_attributes  # type: ignore[method-assign]
+
+
+PATCHES.append(sqs_redrive_attributes_as_sqs_answers_them)
