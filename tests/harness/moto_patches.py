@@ -359,6 +359,12 @@ def elasticache_replication_group_lifecycle() -> None:
                           snapshot_retention_limit=group.snapshot_retention_limit, tags=[])
             cluster = CacheCluster(**values)  # built as redis (moto only links redis members), then relabelled
             cluster.engine = group.engine
+            # The provider reads these of the group from its first member cluster.
+            cluster.at_rest_encryption_enabled = group.at_rest_encryption_enabled
+            cluster.auto_minor_version_upgrade = str(group.auto_minor_version_upgrade).lower() == "true"
+            cluster.preferred_maintenance_window = group.preferred_maintenance_window
+            cluster.snapshot_window = group.snapshot_window
+            cluster.snapshot_retention_limit = group.snapshot_retention_limit
             self.cache_clusters[cluster_id] = cluster
         return group
 
@@ -424,3 +430,87 @@ def sqs_redrive_attributes_as_sqs_answers_them() -> None:
 
 
 PATCHES.append(sqs_redrive_attributes_as_sqs_answers_them)
+
+
+def security_group_rule_description_for_group_references() -> None:
+    """moto 5.2.5 answers a security group rule's Description only for CIDR rules; for a rule that
+    references another group it is kept in the group pair and answered as empty, so Terraform
+    re-adds the description on every plan. The patch answers it from either place, as EC2 does."""
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    def description(self: SecurityGroupRule) -> str | None:
+        return self.ip_range.get("Description") or self.source_group.get("Description")
+
+    SecurityGroupRule.description = property(description)  # type: ignore[method-assign, assignment]
+
+
+PATCHES.append(security_group_rule_description_for_group_references)
+
+
+def backup_tags_without_trailing_slash() -> None:
+    """moto 5.2.5 reads the resource ARN of ListTags as the second-to-last path segment, which is
+    right only with a trailing slash; the provider sends none, so every vault and plan has no tags
+    and Terraform re-tags them on every plan. The patch takes everything after /tags/."""
+    import json
+    from urllib.parse import unquote
+
+    from moto.backup.responses import BackupResponse
+
+    def list_tags(self: BackupResponse) -> str:
+        resource_arn = unquote(self.path.split("/tags/", 1)[1].rstrip("/"))
+        return json.dumps({"Tags": self.backup_backend.list_tags(resource_arn=resource_arn)})
+
+    BackupResponse.list_tags = list_tags  # type: ignore[method-assign]
+
+
+PATCHES.append(backup_tags_without_trailing_slash)
+
+
+def rds_performance_insights_and_parameter_sources() -> None:
+    """Two moto 5.2.5 gaps in RDS. (1) Performance Insights settings are accepted and dropped, so an
+    instance always reads back with Performance Insights off and Terraform turns it on again every
+    plan; the patch keeps and answers them. (2) DescribeDBParameters and DescribeDBClusterParameters
+    answer the parameters a user set without Source 'user', and the provider keeps only those, so the
+    TLS parameter seems missing forever; the patch marks them as RDS does."""
+    from moto.rds.models import DBInstance
+    from moto.rds.responses import RDSResponse
+
+    insights = ("performance_insights_enabled", "performance_insights_kms_key_id",
+                "performance_insights_retention_period")
+    original_init, original_update = DBInstance.__init__, DBInstance.update
+
+    def keep(instance: DBInstance, values: dict) -> None:
+        if values.get("enable_performance_insights") is not None:  # the request's name for the flag
+            values = {**values, "performance_insights_enabled": values["enable_performance_insights"]}
+        for name in insights:
+            if values.get(name) is not None:
+                setattr(instance, name, values[name])
+        if not getattr(instance, "performance_insights_enabled", False):
+            instance.performance_insights_enabled = False
+
+    def init(self: DBInstance, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        original_init(self, *args, **kwargs)
+        keep(self, kwargs)
+
+    def update(self: DBInstance, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        original_update(self, **kwargs)
+        keep(self, kwargs)
+
+    DBInstance.__init__ = init  # type: ignore[method-assign]
+    DBInstance.update = update  # type: ignore[method-assign]
+
+    for action in ("describe_db_parameters", "describe_db_cluster_parameters"):
+        original = getattr(RDSResponse, action)
+
+        def with_source(self: RDSResponse, _original=original):  # type: ignore[no-untyped-def]
+            result = _original(self)
+            parameters = result.result.get("Parameters") if isinstance(result.result, dict) else None
+            if parameters is not None:
+                result.result["Parameters"] = [
+                    {**p, "Source": p.get("Source", "user")} if isinstance(p, dict) else p for p in parameters]
+            return result
+
+        setattr(RDSResponse, action, with_source)
+
+
+PATCHES.append(rds_performance_insights_and_parameter_sources)
