@@ -397,7 +397,8 @@ def sqs_redrive_attributes_as_sqs_answers_them() -> None:
     and asking for it by name is refused as an invalid attribute, so the provider waits for it
     forever (aws_sqs_queue_redrive_allow_policy). (2) RedrivePolicy is answered as json.dumps with
     spaces, where SQS answers compact JSON, so the stored policy never matches the configured one.
-    The patch answers both as SQS does."""
+    (3) Setting any attribute clears the queue Policy unless it is set in the same call, so a
+    redrive-allow policy wipes the access policy. The patch answers and keeps them as SQS does."""
     import json
 
     from moto.sqs.models import Queue, SQSBackend
@@ -425,6 +426,15 @@ def sqs_redrive_attributes_as_sqs_answers_them() -> None:
                 found["RedriveAllowPolicy"] = policy
         return found
 
+    original_set = Queue._set_attributes
+
+    def set_attributes(self: Queue, attributes: dict, now: float | None = None) -> None:
+        policy = getattr(self, "policy", None)
+        original_set(self, attributes, now)
+        if "Policy" not in attributes:
+            self.policy = policy
+
+    Queue._set_attributes = set_attributes  # type: ignore[method-assign]
     Queue.attributes = property(attributes)  # type: ignore[method-assign, assignment]
     SQSBackend.get_queue_attributes = get_queue_attributes  # type: ignore[method-assign]
 
