@@ -365,7 +365,11 @@ def elasticache_replication_group_lifecycle() -> None:
             cluster.preferred_maintenance_window = group.preferred_maintenance_window
             cluster.snapshot_window = group.snapshot_window
             cluster.snapshot_retention_limit = group.snapshot_retention_limit
+            cluster.security_groups = [{"security_group_id": g, "status": "active"}
+                                       for g in group.security_group_ids or []]
             self.cache_clusters[cluster_id] = cluster
+        if group.transit_encryption_enabled and not group.transit_encryption_mode:
+            group.transit_encryption_mode = "required"  # AWS's default once transit encryption is on
         return group
 
     def delete_replication_group(self: ElastiCacheBackend, replication_group_id: str,
