@@ -528,3 +528,40 @@ def rds_performance_insights_and_parameter_sources() -> None:
 
 
 PATCHES.append(rds_performance_insights_and_parameter_sources)
+
+
+def application_autoscaling_target_tags() -> None:
+    """moto 5.2.5 keeps no tags for Application Auto Scaling targets: ListTagsForResource answers
+    HTTP 500 and the Tags of RegisterScalableTarget are dropped, so the provider cannot read a
+    target it created. The patch keeps tags per target ARN and answers List/Tag/Untag."""
+    import json
+
+    from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+
+    tags: dict[str, dict[str, str]] = {}
+    original_register = ApplicationAutoScalingResponse.register_scalable_target
+
+    def register_scalable_target(self: ApplicationAutoScalingResponse) -> str:
+        answer = original_register(self)
+        arn = json.loads(answer)["ScalableTargetARN"]
+        tags.setdefault(arn, {}).update(self._get_param("Tags") or {})
+        return answer
+
+    def list_tags_for_resource(self: ApplicationAutoScalingResponse) -> str:
+        return json.dumps({"Tags": tags.get(self._get_param("ResourceARN"), {})})
+
+    def tag_resource(self: ApplicationAutoScalingResponse) -> str:
+        tags.setdefault(self._get_param("ResourceARN"), {}).update(self._get_param("Tags") or {})
+        return "{}"
+
+    def untag_resource(self: ApplicationAutoScalingResponse) -> str:
+        current = tags.get(self._get_param("ResourceARN"), {})
+        for key in self._get_param("TagKeys") or []:
+            current.pop(key, None)
+        return "{}"
+
+    for method in (register_scalable_target, list_tags_for_resource, tag_resource, untag_resource):
+        setattr(ApplicationAutoScalingResponse, method.__name__, method)
+
+
+PATCHES.append(application_autoscaling_target_tags)
