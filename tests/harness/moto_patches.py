@@ -346,6 +346,8 @@ def elasticache_replication_group_lifecycle() -> None:
 
     def create_replication_group(self: ElastiCacheBackend, *args, **kwargs):  # type: ignore[no-untyped-def]
         group = original_create(self, *args, **kwargs)
+        if group.transit_encryption_enabled and not group.transit_encryption_mode:
+            group.transit_encryption_mode = "required"  # AWS's default once transit encryption is on
         for cluster_id in group.member_clusters:
             if cluster_id in self.cache_clusters:
                 continue
@@ -367,9 +369,8 @@ def elasticache_replication_group_lifecycle() -> None:
             cluster.snapshot_retention_limit = group.snapshot_retention_limit
             cluster.security_groups = [{"security_group_id": g, "status": "active"}
                                        for g in group.security_group_ids or []]
+            cluster.transit_encryption_mode = group.transit_encryption_mode
             self.cache_clusters[cluster_id] = cluster
-        if group.transit_encryption_enabled and not group.transit_encryption_mode:
-            group.transit_encryption_mode = "required"  # AWS's default once transit encryption is on
         return group
 
     def delete_replication_group(self: ElastiCacheBackend, replication_group_id: str,
