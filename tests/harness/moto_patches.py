@@ -566,3 +566,20 @@ def application_autoscaling_target_tags() -> None:
 
 
 PATCHES.append(application_autoscaling_target_tags)
+
+
+def rds_provisioned_cluster_without_serverless_v1_scaling() -> None:
+    """moto 5.2.5 answers ScalingConfigurationInfo (Aurora Serverless v1 capacity) for every cluster,
+    all values null for a provisioned one, where RDS answers nothing. The provider then plans to add
+    a scaling_configuration block on every plan. The patch answers it only for engine mode serverless."""
+    from moto.rds.models import DBCluster
+
+    original = DBCluster.scaling_configuration_info.fget
+
+    def scaling_configuration_info(self: DBCluster):  # type: ignore[no-untyped-def]
+        return original(self) if self.engine_mode == "serverless" else None
+
+    DBCluster.scaling_configuration_info = property(scaling_configuration_info)  # type: ignore[method-assign, assignment]
+
+
+PATCHES.append(rds_provisioned_cluster_without_serverless_v1_scaling)
