@@ -583,3 +583,21 @@ def rds_provisioned_cluster_without_serverless_v1_scaling() -> None:
 
 
 PATCHES.append(rds_provisioned_cluster_without_serverless_v1_scaling)
+
+
+def efs_delete_file_system_policy() -> None:
+    """moto 5.2.5 can put and describe an EFS file system policy but not delete it (HTTP 500), so
+    `terraform destroy` of a TLS-only file system fails. The patch removes the stored policy."""
+    import json
+
+    from moto.efs.responses import EFSResponse
+
+    def delete_file_system_policy(self: EFSResponse) -> tuple[str, dict[str, str]]:
+        file_system_id = self._get_param("FileSystemId")
+        self.efs_backend.file_systems_by_id[file_system_id].file_system_policy = None
+        return json.dumps({}), {"Content-Type": "application/json"}
+
+    EFSResponse.delete_file_system_policy = delete_file_system_policy  # type: ignore[attr-defined]
+
+
+PATCHES.append(efs_delete_file_system_policy)
