@@ -4,6 +4,7 @@ and only through access points that pin a POSIX user and a root directory."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -30,6 +31,10 @@ from modules.firewall import ServiceSecurityGroup, ServiceSecurityGroupProps
 from modules.kms import EncryptionKey
 
 NFS_PORT = 2049
+THROUGHPUT_MODES = ("elastic", "bursting")
+MAX_POSIX_ID = 4294967295
+CLIENT_ACTIONS = ("elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite",
+                  "elasticfilesystem:ClientRootAccess")
 IA_AFTER = {1: "AFTER_1_DAY", 7: "AFTER_7_DAYS", 14: "AFTER_14_DAYS", 30: "AFTER_30_DAYS", 60: "AFTER_60_DAYS",
             90: "AFTER_90_DAYS", 180: "AFTER_180_DAYS", 270: "AFTER_270_DAYS", 365: "AFTER_365_DAYS"}
 
@@ -37,26 +42,50 @@ IA_AFTER = {1: "AFTER_1_DAY", 7: "AFTER_7_DAYS", 14: "AFTER_14_DAYS", 30: "AFTER
 @dataclass(frozen=True)
 class SharedFileSystemProps:
     name: str
+    """Creation token and prefix of the security group ('<name>-efs'), e.g. 'cafe-dr-prod-shared'."""
     vpc_id: str
     subnet_ids: Sequence[str]
-    """One mount target per subnet: pass one subnet per AZ (the private-data subnets)."""
+    """One mount target per subnet: pass one subnet per AZ (the private-data subnets). A token list
+    (the network stack's export) is fine: the mount target is counted over it."""
     client_security_group_ids: Sequence[str]
+    """Groups allowed to mount on NFS (2049), the app tier's; no other ingress exists."""
     encryption_key: EncryptionKey
+    """Encrypts the file system at rest. Needs no service grant: EFS creates KMS grants with the caller's
+    IAM permissions, which the key policy's account root statement delegates to IAM."""
     access_points: Mapping[str, tuple[str, int, int]]
-    """name -> (root path, uid, gid). Clients mount through these, never the file system root."""
+    """name -> (root path, uid, gid). Clients mount only through these (the policy denies any other
+    mount), as that POSIX user, below that directory (created 0750 for uid:gid). uid 0 is refused."""
     transition_to_ia_days: int = 30
-    """Files untouched this long move to Infrequent Access; read once, they move back."""
+    """Files untouched this long move to Infrequent Access; read once, they move back (AFTER_1_ACCESS)."""
+    throughput_mode: str = "elastic"
+    """'elastic' (scales with the workload, pay per use) or 'bursting'; 'provisioned' is not offered."""
+    backup_policy: bool = True
+    """EFS automatic backups (daily into the account's aws/efs/automatic-backup-vault), in addition to any
+    BackupPlan that selects this file system. Default on: a file system is never without backups."""
 
     def __post_init__(self) -> None:
+        if not re.fullmatch(r"[a-z][a-z0-9-]{0,59}", self.name):
+            raise ValueError(f"file system name {self.name!r}; fix: lower-case letters, digits and hyphens, "
+                             "starting with a letter, at most 60 characters")
         if self.transition_to_ia_days not in IA_AFTER:
             raise ValueError(f"file system {self.name!r}: transition_to_ia_days={self.transition_to_ia_days}; "
                              f"fix: use one of {sorted(IA_AFTER)}")
+        if self.throughput_mode not in THROUGHPUT_MODES:
+            raise ValueError(f"file system {self.name!r}: throughput_mode={self.throughput_mode!r}; "
+                             f"fix: use one of {THROUGHPUT_MODES}")
         if not self.access_points:
             raise ValueError(f"file system {self.name!r} has no access points; fix: add one, e.g. "
                              "{'app': ('/app', 1000, 1000)}")
-        for point, (path, _uid, _gid) in self.access_points.items():
-            if not path.startswith("/") or path == "/":
+        for point, (path, uid, gid) in self.access_points.items():
+            if not re.fullmatch(r"[a-z][a-z0-9-]*", point):
+                raise ValueError(f"file system {self.name!r}: access point name {point!r}; fix: lower-case "
+                                 "letters, digits and hyphens, starting with a letter")
+            if not path.startswith("/") or path == "/" or "//" in path or path.endswith("/"):
                 raise ValueError(f"access point {point!r}: path {path!r}; fix: a directory below the root, e.g. /app")
+            for label, value in (("uid", uid), ("gid", gid)):
+                if not 1 <= value <= MAX_POSIX_ID:
+                    raise ValueError(f"access point {point!r}: {label} {value}; fix: use 1 to {MAX_POSIX_ID} "
+                                     "(0 is root, which clients never get)")
 
 
 class SharedFileSystem(Construct):
@@ -68,38 +97,46 @@ class SharedFileSystem(Construct):
             vpc_id=props.vpc_id, port=NFS_PORT, client_security_group_ids=props.client_security_group_ids))
         self.file_system = EfsFileSystem(
             self, "file-system", creation_token=props.name, encrypted=True, kms_key_id=props.encryption_key.arn,
-            performance_mode="generalPurpose", throughput_mode="elastic", lifecycle_policy=[
+            performance_mode="generalPurpose", throughput_mode=props.throughput_mode, lifecycle_policy=[
                 EfsFileSystemLifecyclePolicy(transition_to_ia=IA_AFTER[props.transition_to_ia_days]),
                 EfsFileSystemLifecyclePolicy(transition_to_primary_storage_class="AFTER_1_ACCESS")])
         # Subnet ids usually come from the network stack's state: one mount target per element of the list.
         count = TerraformCount.of(Fn.length_of(props.subnet_ids))
-        EfsMountTarget(self, "mount-target", count=count, file_system_id=self.file_system.id,
-                       subnet_id=Fn.element(props.subnet_ids, count.index),
-                       security_groups=[self.security_group.security_group_id])
+        self.mount_targets = EfsMountTarget(
+            self, "mount-target", count=count, file_system_id=self.file_system.id,
+            subnet_id=Fn.element(props.subnet_ids, count.index),
+            security_groups=[self.security_group.security_group_id])
+        backups = "ENABLED" if props.backup_policy else "DISABLED"
         EfsBackupPolicy(self, "backup-policy", file_system_id=self.file_system.id,
-                        backup_policy=EfsBackupPolicyBackupPolicy(status="ENABLED"))
+                        backup_policy=EfsBackupPolicyBackupPolicy(status=backups))
         self.access_points = {point: EfsAccessPoint(
             self, f"access-point-{point}", file_system_id=self.file_system.id,
             posix_user=EfsAccessPointPosixUser(uid=uid, gid=gid),
             root_directory=EfsAccessPointRootDirectory(path=path, creation_info=EfsAccessPointRootDirectoryCreationInfo(
-                owner_uid=uid, owner_gid=gid, permissions="0750")),
-            tags={"Name": f"{props.name}-{point}"}) for point, (path, uid, gid) in props.access_points.items()}
-        EfsFileSystemPolicy(self, "policy", file_system_id=self.file_system.id,
-                            bypass_policy_lockout_safety_check=False, policy=self._policy().json)
+                owner_uid=uid, owner_gid=gid, permissions="0750")))
+            for point, (path, uid, gid) in props.access_points.items()}
+        self.policy = EfsFileSystemPolicy(self, "policy", file_system_id=self.file_system.id,
+                                          bypass_policy_lockout_safety_check=False, policy=self._policy().json)
 
     def _policy(self) -> DataAwsIamPolicyDocument:
+        """Deny-only: with any policy in place EFS drops its default allow-all, so an anonymous (non-IAM)
+        client gets nothing, and IAM clients get exactly what their identity policy grants
+        (mount_policy_statement), only over TLS, through a mount target and an access point."""
         anyone = [DataAwsIamPolicyDocumentStatementPrincipals(type="AWS", identifiers=["*"])]
         arn = self.file_system.arn
+
+        def deny(sid: str, actions: Sequence[str], test: str, variable: str,
+                 value: str) -> DataAwsIamPolicyDocumentStatement:
+            return DataAwsIamPolicyDocumentStatement(
+                sid=sid, effect="Deny", principals=anyone, actions=list(actions), resources=[arn],
+                condition=[DataAwsIamPolicyDocumentStatementCondition(test=test, variable=variable, values=[value])])
+
         return DataAwsIamPolicyDocument(self, "policy-document", statement=[
-            DataAwsIamPolicyDocumentStatement(
-                sid="DenyUnencryptedTransport", effect="Deny", principals=anyone, actions=["*"], resources=[arn],
-                condition=[DataAwsIamPolicyDocumentStatementCondition(
-                    test="Bool", variable="aws:SecureTransport", values=["false"])]),
-            DataAwsIamPolicyDocumentStatement(
-                sid="MountOnlyThroughAMountTargetWithIam", effect="Allow", principals=anyone,
-                actions=["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"], resources=[arn],
-                condition=[DataAwsIamPolicyDocumentStatementCondition(
-                    test="Bool", variable="elasticfilesystem:AccessedViaMountTarget", values=["true"])]),
+            deny("DenyUnencryptedTransport", ["*"], "Bool", "aws:SecureTransport", "false"),
+            deny("DenyAccessNotThroughAMountTarget", CLIENT_ACTIONS, "Bool",
+                 "elasticfilesystem:AccessedViaMountTarget", "false"),
+            deny("DenyAccessNotThroughAnAccessPoint", CLIENT_ACTIONS, "Null",
+                 "elasticfilesystem:AccessPointArn", "true"),
         ])
 
     @property
@@ -116,6 +153,9 @@ class SharedFileSystem(Construct):
 
     def mount_policy_statement(self, access_point: str) -> DataAwsIamPolicyDocumentStatement:
         """Mount and write, only through the named access point (its POSIX user and directory)."""
+        if access_point not in self.access_points:
+            raise ValueError(f"file system {self.name!r} has no access point {access_point!r}; "
+                             f"fix: use one of {sorted(self.access_points)}")
         return DataAwsIamPolicyDocumentStatement(
             sid=f"Mount{_camel(self.name)}{_camel(access_point)}",
             actions=["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"], resources=[self.arn],
