@@ -18,6 +18,7 @@ import pytest
 
 from configuration import BlueprintConfig, load
 from synth.app import synthesize
+from tests.emulator.runbook import empty_buckets, stop_access_logging
 from tests.harness.moto_server import MotoServer, start_moto_server
 from tests.harness.terraform import TerraformWorkdir
 from tests.workdirs import emulator_workdir
@@ -88,8 +89,13 @@ def test_data_and_network_destroy_cleanly(scenario):
         if cluster["DeletionProtection"]:
             rds.modify_db_cluster(DBClusterIdentifier=cluster["DBClusterIdentifier"], DeletionProtection=False,
                                   ApplyImmediately=True)
+    stop_access_logging(scenario.data)
+    data_buckets = scenario.config.data_bucket_names
+    emptied = empty_buckets(scenario.client("s3"), scenario.config.name_prefix, only=data_buckets)
+    assert sorted(emptied) == sorted(data_buckets)  # the state bucket is left alone: destroy still needs it
     scenario.data.destroy()
     assert not scenario.client("rds").describe_db_instances()["DBInstances"]
+    assert not [b for b in scenario.client("s3").list_buckets()["Buckets"] if b["Name"] in data_buckets]
     scenario.network.destroy()
 
 

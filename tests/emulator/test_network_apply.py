@@ -15,6 +15,7 @@ import pytest
 from configuration import load
 from synth.app import STACK_TYPES, synthesize
 from tests.consumer_stack import NetworkConsumerStack
+from tests.emulator.runbook import empty_buckets, stop_access_logging
 from tests.harness.terraform import TerraformError, hold_state_lock
 from tests.workdirs import emulator_workdir
 
@@ -108,17 +109,10 @@ def test_everything_destroys_cleanly(workdirs, aws):
     assert not ec2.describe_vpcs(Filters=[{"Name": "tag:Project", "Values": ["notebookly"]}])["Vpcs"]
     s3 = aws("s3")
     state = workdirs["state"]
-    # The runbook for the bootstrap stack: stop access logging (every request would log again),
-    # empty both buckets deliberately (they refuse deletion while they hold versions), then destroy.
-    loggings = state.stack_json["resource"]["aws_s3_bucket_logging"]
-    state.destroy(extra_args=[f"-target=aws_s3_bucket_logging.{name}" for name in loggings])
-    buckets = [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith(STATE_BUCKET)]
+    # The runbook for the bootstrap stack (tests/emulator/runbook.py): stop access logging, empty both
+    # buckets deliberately, then destroy.
+    stop_access_logging(state)
+    buckets = empty_buckets(s3, STATE_BUCKET)
     assert len(buckets) == 4  # state and access logs, in the primary and the secondary region
-    for bucket in buckets:
-        versions = s3.list_object_versions(Bucket=bucket)
-        doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]}
-                  for v in versions.get("Versions", []) + versions.get("DeleteMarkers", [])]
-        if doomed:
-            s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed})
     state.destroy()
     assert not [b for b in s3.list_buckets()["Buckets"] if b["Name"].startswith(STATE_BUCKET)]
