@@ -13,15 +13,19 @@ def stop_access_logging(workdir: TerraformWorkdir) -> None:
         workdir.destroy(extra_args=[f"-target=aws_s3_bucket_logging.{name}" for name in loggings])
 
 
-def empty_buckets(s3: object, prefix: str, only: list[str] | None = None) -> list[str]:
-    """Delete every version and delete marker of each bucket named `prefix...` (and listed in `only`,
-    when given: never the state bucket a stack still needs); returns the names."""
-    buckets = [b["Name"] for b in s3.list_buckets()["Buckets"]
-               if b["Name"].startswith(prefix) and (only is None or b["Name"] in only)]
-    for bucket in buckets:
+def empty_buckets(s3: object, prefix: str) -> list[str]:
+    """Empty every bucket whose name starts with `prefix`; returns the names."""
+    buckets = [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith(prefix)]
+    empty_named_buckets(s3, buckets)
+    return buckets
+
+
+def empty_named_buckets(s3: object, names: list[str]) -> None:
+    """Delete every version and delete marker of each named bucket (never the state bucket a stack
+    still needs: name the buckets, do not match them)."""
+    for bucket in names:
         versions = s3.list_object_versions(Bucket=bucket)
         doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]}
                   for v in versions.get("Versions", []) + versions.get("DeleteMarkers", [])]
         if doomed:
             s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed})
-    return buckets
