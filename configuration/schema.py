@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from configuration.base import Strict
+from configuration.compute import Compute, compute_rules
 from configuration.data import Data
 
 # The CloudWatch Logs API accepts only these retention periods (PutRetentionPolicy).
@@ -248,6 +249,8 @@ class BlueprintConfig(Strict):
     network: Network
     state: State = Field(default_factory=State)
     data: Data = Field(default_factory=Data, description="Databases, caches, buckets, queues, ... (the data stack).")
+    compute: Compute = Field(default_factory=Compute,
+                             description="Load balancer, WAF, golden images, EC2 fleets, ECS services, bastion.")
 
     @field_validator("project")
     @classmethod
@@ -285,6 +288,7 @@ class BlueprintConfig(Strict):
             raise ValueError("network.nat_gateways is 'single' in a production environment: one AZ outage "
                              "would cut internet egress for every AZ; fix: use per_az")
         self._data_rules()
+        compute_rules(self)
         return self
 
     def _data_rules(self) -> None:

@@ -56,6 +56,11 @@ class PlatformStack(TerraformStack):
                            default_tags=[AwsProviderDefaultTags(tags=self.config.default_tags)])
 
     @classmethod
+    def applies_to(cls, config: BlueprintConfig) -> bool:
+        """Whether the environment needs this stack at all (a blueprint without compute has no compute stack)."""
+        return True
+
+    @classmethod
     def region(cls, config: BlueprintConfig) -> str:
         """Region of the stack's default provider: the primary region unless a stack says otherwise."""
         return config.regions.primary

@@ -76,6 +76,8 @@ class DataStack(PlatformStack):
             self._backup(backed_up)
         self.export("kms_key_arns", {domain: key.arn for domain, key in self.keys.items()}, "map",
                     "Customer-managed key of each data domain")
+        for domain, key in self.keys.items():
+            self.export(f"kms_key_{domain}_arn", key.arn, "string", f"Customer-managed key of the {domain} domain")
 
     # -- keys -------------------------------------------------------------------------------------------
 
@@ -157,6 +159,8 @@ class DataStack(PlatformStack):
                         for bucket, b in config.data.buckets.items() if b.notify_queue == name]))
         self.export(f"queue_{name.replace('-', '_')}_url", queue.url, "string", f"URL of the {name} queue")
         self.export(f"queue_{name.replace('-', '_')}_arn", queue.arn, "string", f"ARN of the {name} queue")
+        self.export(f"queue_{name.replace('-', '_')}_name", queue.queue.name, "string",
+                    f"Name of the {name} queue (CloudWatch dimension QueueName)")
         self.app_statements += queue.access_policy_statements()
         self.published[f"queue/{name}"] = queue.url
         return queue
@@ -267,8 +271,13 @@ class DataStack(PlatformStack):
             self.export(f"file_system_{variable}_id", efs.file_system_id, "string", f"EFS file system {name}")
             self.export(f"file_system_{variable}_access_point_ids", efs.access_point_ids, "map",
                         f"Access points of {name}, by name")
+            self.export(f"file_system_{variable}_arn", efs.arn, "string", f"ARN of EFS file system {name}")
             self.published[f"file_system/{name}/id"] = efs.file_system_id
             for point in spec.access_points:
+                point_variable = f"file_system_{variable}_access_point_{point.replace('-', '_')}"
+                self.export(f"{point_variable}_id", efs.access_point_ids[point], "string", f"Access point {point}")
+                self.export(f"{point_variable}_arn", efs.access_points[point].arn, "string",
+                            f"ARN of access point {point} (IAM conditions)")
                 self.published[f"file_system/{name}/access_point/{point}"] = efs.access_point_ids[point]
                 self.app_statements.append(efs.mount_policy_statement(point))
             arns.append(efs.arn)
@@ -285,6 +294,7 @@ class DataStack(PlatformStack):
                 encryption_key=self.key("config"), recovery_window_days=30 if config.is_production else 7))
             arns[name] = secret.arn
             self.published[f"secret/{name}"] = secret.arn
+            self.export(f"secret_{name.replace('-', '_')}_arn", secret.arn, "string", f"ARN of secret {name}")
         if arns:
             self.export("secret_arns", arns, "map", "Application secrets by name (values put by an operator)")
             self.app_statements.append(DataAwsIamPolicyDocumentStatement(

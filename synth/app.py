@@ -15,13 +15,14 @@ from cdktf import App  # noqa: E402  (after the runtime is prepared)
 
 from configuration import BlueprintConfig  # noqa: E402
 from stacks.base import PlatformStack  # noqa: E402
+from stacks.compute import ComputeStack  # noqa: E402
 from stacks.data import DataStack  # noqa: E402
 from stacks.network import NetworkStack  # noqa: E402
 from stacks.state import StateStack  # noqa: E402
 from synth.output import staged_output  # noqa: E402
 
 # Dependency order: a stack only reads the exports of stacks before it.
-STACK_TYPES: tuple[type[PlatformStack], ...] = (StateStack, NetworkStack, DataStack)
+STACK_TYPES: tuple[type[PlatformStack], ...] = (StateStack, NetworkStack, DataStack, ComputeStack)
 PLATFORM_MANIFEST = "platform.json"
 
 
@@ -37,7 +38,7 @@ def synthesize(config: BlueprintConfig, outdir: Path,
     """Write every stack of `config` to `outdir` atomically, plus platform.json (order and contracts)."""
     with staged_output(Path(outdir)) as staging:
         app = App(outdir=str(staging))
-        stacks = [stack_type(app, config) for stack_type in stack_types]
+        stacks = [stack_type(app, config) for stack_type in stack_types if stack_type.applies_to(config)]
         app.synth()
         manifest = {"blueprint": config.blueprint, "environment": config.environment,
                     "stacks": [asdict(s.contract) for s in stacks]}

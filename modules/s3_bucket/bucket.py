@@ -91,6 +91,9 @@ class SecureBucketProps:
     """This bucket is a server-access-log target: SSE-S3 and a policy admitting the logging service."""
     account_id: str | None = None
     """Required with receives_access_logs: only this account's buckets may deliver logs here."""
+    load_balancer_log_writer: str | None = None
+    """ARN of the region's Elastic Load Balancing account: the bucket receives ALB access logs (SSE-S3,
+    the only encryption ALB log delivery supports) under AWSLogs/<account_id>/ only."""
     lifecycle_rules: Sequence[LifecycleRule] = field(default_factory=lambda: DEFAULT_LIFECYCLE)
     force_destroy: bool = False
     """Default false: Terraform refuses to delete a bucket that still holds objects."""
@@ -98,12 +101,13 @@ class SecureBucketProps:
     """Provider (region) to create the bucket with; default the stack's default AWS provider."""
 
     def __post_init__(self) -> None:
-        if self.encryption_key is None and not self.receives_access_logs:
+        log_target = self.receives_access_logs or self.load_balancer_log_writer is not None
+        if self.encryption_key is None and not log_target:
             raise ValueError(f"bucket {self.bucket_name!r} has no encryption_key; fix: pass an EncryptionKey "
                              "(SSE-S3 is used only for access-log target buckets)")
-        if self.access_logs_to is None and not self.receives_access_logs:
+        if self.access_logs_to is None and not log_target:
             raise ValueError(f"bucket {self.bucket_name!r} has no access_logs_to; fix: pass the access-log bucket")
-        if self.receives_access_logs and not self.account_id:
+        if log_target and not self.account_id:
             raise ValueError(f"access-log bucket {self.bucket_name!r} needs account_id to scope log delivery")
 
 
@@ -164,6 +168,12 @@ class SecureBucket(Construct):
                 actions=["s3:PutObject"], resources=[f"{self.bucket.arn}/*"],
                 condition=[DataAwsIamPolicyDocumentStatementCondition(
                     test="StringEquals", variable="aws:SourceAccount", values=[props.account_id or ""])]))
+        if props.load_balancer_log_writer:
+            statements.append(DataAwsIamPolicyDocumentStatement(
+                sid="AllowLoadBalancerLogDelivery",
+                principals=[DataAwsIamPolicyDocumentStatementPrincipals(
+                    type="AWS", identifiers=[props.load_balancer_log_writer])],
+                actions=["s3:PutObject"], resources=[f"{self.bucket.arn}/AWSLogs/{props.account_id}/*"]))
         return DataAwsIamPolicyDocument(self, "policy-document", statement=statements)
 
 

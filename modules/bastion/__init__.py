@@ -1,0 +1,3 @@
+from modules.bastion.bastion import Bastion, BastionProps
+
+__all__ = ["Bastion", "BastionProps"]

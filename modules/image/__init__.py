@@ -1,0 +1,3 @@
+from modules.image.pipeline import GoldenImagePipeline, GoldenImagePipelineProps
+
+__all__ = ["GoldenImagePipeline", "GoldenImagePipelineProps"]

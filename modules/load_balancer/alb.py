@@ -1,0 +1,196 @@
+"""The internet-facing Application Load Balancer: HTTPS with a DNS-validated certificate, HTTP only
+redirecting to it, a target group per workload and listener rules by path and host (seed 002).
+
+Secure settings are not options: invalid header fields are dropped, desync mitigation is
+`strictest`, access logs go to an SSE-S3 bucket (the only encryption ALB log delivery supports),
+the security group admits 80/443 from the internet and sends only to the workloads' ports.
+Serving plain HTTP needs a recorded reason and is a development setting.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from cdktf_cdktf_provider_aws.acm_certificate import AcmCertificate
+from cdktf_cdktf_provider_aws.acm_certificate_validation import AcmCertificateValidation
+from cdktf_cdktf_provider_aws.lb import Lb, LbAccessLogs
+from cdktf_cdktf_provider_aws.lb_listener import (
+    LbListener,
+    LbListenerDefaultAction,
+    LbListenerDefaultActionRedirect,
+)
+from cdktf_cdktf_provider_aws.lb_listener_rule import (
+    LbListenerRule,
+    LbListenerRuleAction,
+    LbListenerRuleCondition,
+    LbListenerRuleConditionHostHeader,
+    LbListenerRuleConditionPathPattern,
+)
+from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGroupHealthCheck
+from cdktf_cdktf_provider_aws.route53_record import Route53Record
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
+from cdktf import TerraformIterator, Token
+from constructs import Construct
+
+from modules.s3_bucket import SecureBucket
+
+ANYWHERE = "0.0.0.0/0"
+
+
+@dataclass(frozen=True)
+class CertificateSpec:
+    domain_name: str
+    alternative_names: Sequence[str] = ()
+    hosted_zone_id: str = ""
+    """Route 53 zone the DNS validation records are written to."""
+
+
+@dataclass(frozen=True)
+class LoadBalancedTarget:
+    port: int
+    """Port of the workload (instances or tasks) behind the target group."""
+    health_check_path: str = "/health"
+    """A real endpoint that fails when the workload cannot serve (seed 002: touch the database)."""
+    target_type: str = "instance"
+    """'instance' for EC2 fleets, 'ip' for Fargate tasks."""
+
+    def __post_init__(self) -> None:
+        if self.target_type not in ("instance", "ip"):
+            raise ValueError(f"target_type {self.target_type!r}; fix: 'instance' (EC2) or 'ip' (Fargate)")
+        if not self.health_check_path.startswith("/"):
+            raise ValueError(f"health_check_path {self.health_check_path!r}; fix: a path such as /health")
+
+
+@dataclass(frozen=True)
+class ListenerRoute:
+    priority: int
+    target: str
+    paths: Sequence[str] = ()
+    hosts: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class PublicLoadBalancerProps:
+    name: str
+    """Load balancer name (at most 32 characters); target groups are named <name>-<target>."""
+    vpc_id: str
+    subnet_ids: Sequence[str]
+    """Public subnets, one per AZ (at least two)."""
+    targets: Mapping[str, LoadBalancedTarget]
+    default_target: str
+    log_bucket: SecureBucket
+    """Bucket receiving access logs (see SecureBucketProps.load_balancer_log_writer)."""
+    routes: Sequence[ListenerRoute] = ()
+    certificate: CertificateSpec | None = None
+    """None serves plain HTTP, which needs plain_http_reason."""
+    plain_http_reason: str | None = None
+    tls_policy: str = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    idle_timeout_seconds: int = 60
+    deletion_protection: bool = True
+    deregistration_delay_seconds: int = 30
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if len(self.name) > 32 - 1 - max((len(t) for t in self.targets), default=0) or not re.fullmatch(
+                r"[a-zA-Z0-9-]+", self.name):
+            raise ValueError(f"load balancer name {self.name!r} with target names {sorted(self.targets)} exceeds "
+                             "ELB's 32 characters for target groups; fix: shorten the project or workload names")
+        if self.default_target not in self.targets:
+            raise ValueError(f"default_target {self.default_target!r} is not among targets {sorted(self.targets)}")
+        for route in self.routes:
+            if route.target not in self.targets:
+                raise ValueError(f"route {route.priority} targets {route.target!r}, not among {sorted(self.targets)}")
+        if self.certificate is None and not self.plain_http_reason:
+            raise ValueError(f"load balancer {self.name!r} has no certificate; fix: pass certificate, or record "
+                             "why plain HTTP is acceptable in plain_http_reason")
+        if not Token.is_unresolved(self.subnet_ids) and len(self.subnet_ids) < 2:
+            raise ValueError(f"load balancer {self.name!r} needs subnets in at least two AZs; got {self.subnet_ids}")
+
+
+class PublicLoadBalancer(Construct):
+    def __init__(self, scope: Construct, id: str, props: PublicLoadBalancerProps) -> None:
+        super().__init__(scope, id)
+        self.props = props
+        self.security_group = SecurityGroup(
+            self, "security-group", name=f"{props.name}-lb", vpc_id=props.vpc_id, revoke_rules_on_delete=True,
+            description="Internet-facing load balancer: 80/443 in, workload ports out")
+        listen_ports = (443, 80) if props.certificate else (80,)
+        for port in listen_ports:
+            VpcSecurityGroupIngressRule(
+                self, f"ingress-{port}", security_group_id=self.security_group.id, ip_protocol="tcp",
+                from_port=port, to_port=port, cidr_ipv4=ANYWHERE,
+                description="HTTPS from the internet" if port == 443 else
+                ("HTTP from the internet, redirected to HTTPS" if props.certificate else "HTTP from the internet"))
+        self.load_balancer = Lb(
+            self, "load-balancer", name=props.name, internal=False, load_balancer_type="application",
+            security_groups=[self.security_group.id], subnets=list(props.subnet_ids),
+            drop_invalid_header_fields=True, desync_mitigation_mode="strictest",
+            enable_deletion_protection=props.deletion_protection, idle_timeout=props.idle_timeout_seconds,
+            enable_http2=True,
+            access_logs=LbAccessLogs(bucket=props.log_bucket.name, prefix="", enabled=True),
+            depends_on=[props.log_bucket.policy])  # ELB tests delivery when logging is switched on
+        self.target_groups = {name: self._target_group(name, target) for name, target in props.targets.items()}
+        default_group = self.target_groups[props.default_target]
+        forward = [LbListenerDefaultAction(type="forward", target_group_arn=default_group.arn)]
+        self.certificate_validation: AcmCertificateValidation | None = None
+        if props.certificate:
+            certificate_arn = self._certificate(props.certificate)
+            self.listener = LbListener(
+                self, "https-listener", load_balancer_arn=self.load_balancer.arn, port=443, protocol="HTTPS",
+                ssl_policy=props.tls_policy, certificate_arn=certificate_arn, default_action=forward)
+            self.http_listener = LbListener(
+                self, "http-redirect-listener", load_balancer_arn=self.load_balancer.arn, port=80, protocol="HTTP",
+                default_action=[LbListenerDefaultAction(type="redirect", redirect=LbListenerDefaultActionRedirect(
+                    port="443", protocol="HTTPS", status_code="HTTP_301"))])
+        else:
+            self.listener = LbListener(self, "http-listener", load_balancer_arn=self.load_balancer.arn, port=80,
+                                       protocol="HTTP", default_action=forward)
+            self.http_listener = self.listener
+        for route in sorted(props.routes, key=lambda r: r.priority):
+            conditions = []
+            if route.paths:
+                conditions.append(LbListenerRuleCondition(
+                    path_pattern=LbListenerRuleConditionPathPattern(values=list(route.paths))))
+            if route.hosts:
+                conditions.append(LbListenerRuleCondition(
+                    host_header=LbListenerRuleConditionHostHeader(values=list(route.hosts))))
+            LbListenerRule(self, f"route-{route.priority}", listener_arn=self.listener.arn, priority=route.priority,
+                           condition=conditions, action=[LbListenerRuleAction(
+                               type="forward", target_group_arn=self.target_groups[route.target].arn)])
+
+    def _target_group(self, name: str, target: LoadBalancedTarget) -> LbTargetGroup:
+        return LbTargetGroup(
+            self, f"target-{name}", name=f"{self.props.name}-{name}", port=target.port, protocol="HTTP",
+            vpc_id=self.props.vpc_id, target_type=target.target_type,
+            deregistration_delay=str(self.props.deregistration_delay_seconds),
+            health_check=LbTargetGroupHealthCheck(
+                enabled=True, path=target.health_check_path, protocol="HTTP", port="traffic-port", matcher="200",
+                interval=15, timeout=5, healthy_threshold=2, unhealthy_threshold=3))
+
+    def _certificate(self, spec: CertificateSpec) -> str:
+        certificate = AcmCertificate(
+            self, "certificate", domain_name=spec.domain_name,
+            subject_alternative_names=list(spec.alternative_names) or None, validation_method="DNS",
+            lifecycle={"create_before_destroy": True})
+        options = TerraformIterator.from_complex_list(certificate.domain_validation_options, "domain_name")
+        records = Route53Record(
+            self, "certificate-validation-record", for_each=options, zone_id=spec.hosted_zone_id,
+            name=options.get_string("resource_record_name"), type=options.get_string("resource_record_type"),
+            records=[options.get_string("resource_record_value")], ttl=300, allow_overwrite=True)
+        self.certificate_validation = AcmCertificateValidation(
+            self, "certificate-validation", certificate_arn=certificate.arn, depends_on=[records])
+        return self.certificate_validation.certificate_arn
+
+    @property
+    def security_group_id(self) -> str:
+        return self.security_group.id
+
+    @property
+    def arn(self) -> str:
+        return self.load_balancer.arn
+
+    def target_port(self, target: str) -> int:
+        return self.props.targets[target].port
