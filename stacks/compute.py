@@ -64,7 +64,7 @@ class ComputeStack(PlatformStack):
         network = self.remote_state(NetworkStack)
         self.data = self.remote_state(DataStack)
         self.vpc_id = network.get_string("vpc_id")
-        self.vpc_cidr = network.get_string("vpc_cidr")
+        self.vpc_cidr = config.network.vpc_cidr  # configuration, not an output: rules need it at plan time
         self.public_subnet_ids = network.get_list("public_subnet_ids")
         self.app_subnet_ids = network.get_list("app_subnet_ids")
         self.app_security_group_id = network.get_string("app_security_group_id")

@@ -11,6 +11,14 @@ from configuration import list_blueprints
 ALL_ENVIRONMENTS: list[tuple[str, str]] = [(b.name, e) for b in list_blueprints() for e in b.environments]
 
 
+def stack_cases() -> list[tuple[str, str, str]]:
+    """(blueprint, environment, layer) for every stack an environment synthesizes (compute only where configured)."""
+    from configuration import load
+    from synth.app import STACK_TYPES
+
+    return [(b, e, t.layer) for b, e in ALL_ENVIRONMENTS for t in STACK_TYPES if t.applies_to(load(b, e))]
+
+
 def platform_manifest(outdir: Path) -> dict[str, Any]:
     return json.loads((outdir / "platform.json").read_text())
 

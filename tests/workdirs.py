@@ -34,6 +34,8 @@ def seeded_outputs(outputs: dict[str, str], stack: str) -> dict[str, object]:
             values[name] = [f"{stack}-{name}-{i}" for i in range(PLACEHOLDER_LIST_LENGTH)]
         elif kind == "map":
             values[name] = {"seeded": f"{stack}-{name}"}
+        elif name.endswith("_arn"):  # the provider validates ARN syntax at plan time
+            values[name] = f"arn:aws:iam::123456789012:policy/{stack}-{name}"
         else:
             values[name] = f"{stack}-{name}"
     return values

@@ -26,18 +26,21 @@ class WorkloadSecurityGroupProps:
     description: str
     vpc_id: str
     vpc_cidr: str
-    """DNS (53) is allowed to this range only: the Amazon resolver at the VPC base + 2."""
+    """The VPC's range (from configuration): DNS (53) goes to its Amazon resolver, base address + 2, only."""
     https_egress: bool = True
     http_egress: bool = False
     """Plain HTTP to the internet: off unless a package mirror needs it."""
 
     def __post_init__(self) -> None:
         try:
-            ipaddress.ip_network(self.vpc_cidr)
+            ipaddress.IPv4Network(self.vpc_cidr)
         except ValueError:
-            if "${" not in self.vpc_cidr:  # a token from another stack's output is fine
-                raise ValueError(f"security group {self.name!r}: vpc_cidr {self.vpc_cidr!r}; fix: a CIDR such as "
-                                 "10.0.0.0/16") from None
+            raise ValueError(f"security group {self.name!r}: vpc_cidr {self.vpc_cidr!r}; fix: the VPC's CIDR from "
+                             "configuration, such as 10.0.0.0/16") from None
+
+    @property
+    def resolver_cidr(self) -> str:
+        return f"{ipaddress.IPv4Network(self.vpc_cidr).network_address + 2}/32"
 
 
 class WorkloadSecurityGroup(Construct):
@@ -50,7 +53,7 @@ class WorkloadSecurityGroup(Construct):
         if props.http_egress:
             self._egress("http", "tcp", 80, ANYWHERE, "HTTP to package mirrors")
         for protocol in ("udp", "tcp"):
-            self._egress(f"dns-{protocol}", protocol, 53, props.vpc_cidr, "DNS to the VPC resolver only")
+            self._egress(f"dns-{protocol}", protocol, 53, props.resolver_cidr, "DNS to the VPC resolver only")
 
     def _egress(self, id: str, protocol: str, port: int, cidr: str, description: str) -> None:
         VpcSecurityGroupEgressRule(self, f"egress-{id}", security_group_id=self.group.id, ip_protocol=protocol,

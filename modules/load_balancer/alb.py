@@ -180,6 +180,10 @@ class PublicLoadBalancer(Construct):
             self, "certificate-validation-record", for_each=options, zone_id=spec.hosted_zone_id,
             name=options.get_string("resource_record_name"), type=options.get_string("resource_record_type"),
             records=[options.get_string("resource_record_value")], ttl=300, allow_overwrite=True)
+        # Iterate the set itself: tolist() over a set of partly unknown objects hides the keys until apply,
+        # while the domain names (the keys) are known at plan time.
+        records.add_override("for_each", "${{ for option in %s.domain_validation_options : "
+                                         "option.domain_name => option }}" % certificate.fqn)
         self.certificate_validation = AcmCertificateValidation(
             self, "certificate-validation", certificate_arn=certificate.arn, depends_on=[records])
         return self.certificate_validation.certificate_arn

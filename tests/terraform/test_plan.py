@@ -11,11 +11,11 @@ import pytest
 from configuration import load
 from synth.app import STACK_TYPES, synthesize
 from tests.consumer_stack import NetworkConsumerStack
-from tests.support import ALL_ENVIRONMENTS, platform_manifest
+from tests.support import platform_manifest, stack_cases
 from tests.workdirs import offline_workdir
 
 pytestmark = pytest.mark.terraform
-CASES = [(b, e, t.layer) for b, e in ALL_ENVIRONMENTS for t in STACK_TYPES]
+CASES = stack_cases()
 
 
 @pytest.mark.parametrize("blueprint, environment, layer", CASES, ids=["-".join(c) for c in CASES])
@@ -26,7 +26,7 @@ def test_stack_plans_offline(synthesized, tmp_path, blueprint, environment, laye
     workdir.init()
     workdir.plan(extra_args=["-out=plan.bin"])
     plan = json.loads(workdir.run("show", "-json", "plan.bin").stdout)
-    creates = sorted({re.sub(r"\[\d+\]$", "", c["address"]) for c in plan["resource_changes"]  # counted: one each
+    creates = sorted({re.sub(r"\[[^\]]*\]$", "", c["address"]) for c in plan["resource_changes"]  # count/for_each: one each
                       if c["mode"] == "managed" and c["change"]["actions"] == ["create"]})
     declared = json.loads((outdir / "stacks" / stack / "cdk.tf.json").read_text())["resource"]
     assert creates == sorted(f"{t}.{n}" for t, instances in declared.items() for n in instances)

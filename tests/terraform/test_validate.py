@@ -9,10 +9,10 @@ import pytest
 
 from synth.app import STACK_TYPES
 from tests.harness.terraform import TerraformWorkdir, local_backend_override
-from tests.support import ALL_ENVIRONMENTS, platform_manifest
+from tests.support import platform_manifest, stack_cases
 
 pytestmark = pytest.mark.terraform
-CASES = [(b, e, t.layer) for b, e in ALL_ENVIRONMENTS for t in STACK_TYPES]
+CASES = stack_cases()
 
 
 def _stack_dir(outdir, layer):
