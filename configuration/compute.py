@@ -136,7 +136,8 @@ class Waf(Strict):
 
     managed_rule_groups: list[str] = Field(
         default_factory=lambda: ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
-                                 "AWSManagedRulesSQLiRuleSet", "AWSManagedRulesAmazonIpReputationList"],
+                                 "AWSManagedRulesSQLiRuleSet", "AWSManagedRulesAmazonIpReputationList",
+                                 "AWSManagedRulesAnonymousIpList"],
         description="AWS managed rule groups, evaluated in this order.")
     rate_limit: RateLimit | None = Field(default_factory=lambda: RateLimit(requests=100))
     blocked_countries: list[Annotated[str, Field(pattern=r"^[A-Z]{2}$")]] = Field(
@@ -296,7 +297,7 @@ class Service(Capacity):
         default="1000", description="Numeric uid[:gid] the container runs as; never root.")
     callers: list[WorkloadName] = Field(default_factory=list, description="Services that may call this one.")
     file_system: FileSystemMount | None = None
-    log_retention_days: int = 90
+    log_retention_days: int = 365
     keep_images: Annotated[int, Field(ge=1, le=1000)] = 20
     scaling: Scaling = Field(default_factory=Scaling)
 
@@ -447,11 +448,14 @@ def compute_rules(config: BlueprintConfig) -> None:
         if key.endswith("user_data") and path.stat().st_size > USER_DATA_LIMIT:
             raise ValueError(f"{key} {relative!r} is {path.stat().st_size} bytes; EC2 accepts 16 KB of user data; "
                              "fix: bake the software into the image (compute.images) and keep the script short")
-    if compute.waf is not None and compute.load_balancer is not None:
-        from configuration.schema import LOG_RETENTION_DAYS
-        if compute.waf.log_retention_days not in LOG_RETENTION_DAYS:
-            raise ValueError(f"compute.waf.log_retention_days {compute.waf.log_retention_days} is not a CloudWatch "
-                             f"retention period; fix: use one of {LOG_RETENTION_DAYS}")
+    from configuration.schema import LOG_RETENTION_DAYS
+
+    retentions = {f"compute.services.{n}.log_retention_days": s.log_retention_days for n, s in compute.services.items()}
+    if compute.waf is not None:
+        retentions["compute.waf.log_retention_days"] = compute.waf.log_retention_days
+    for key, days in retentions.items():
+        if days not in LOG_RETENTION_DAYS:
+            raise ValueError(f"{key} {days} is not a CloudWatch retention period; fix: use one of {LOG_RETENTION_DAYS}")
     if not config.is_production:
         return
     lb = compute.load_balancer

@@ -2,7 +2,8 @@
 
 Rules, in order: optional geo blocking, a per-IP rate limit (seed 002: 100 requests per minute,
 evaluated over a 60-second window rather than WAF's default five minutes), then AWS managed rule
-groups (common, known bad inputs incl. Log4j, SQL injection, IP reputation). Every request is
+groups (common, known bad inputs incl. Log4j, SQL injection, IP reputation, anonymizers such as
+Tor and VPN exits; hosting-provider ranges are only counted so customers' servers still reach the API). Every request is
 logged to a KMS-encrypted log group whose name WAF requires to start with aws-waf-logs-, with the
 Authorization header and cookies redacted.
 """
@@ -35,6 +36,9 @@ from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import (
 from constructs import Construct
 
 RATE_WINDOWS = (60, 120, 300, 600)
+# Rules of managed groups that only count: the anonymous-IP group would otherwise block every request
+# from a cloud provider's address range, which includes customers' servers calling the API (webhooks).
+COUNT_ONLY = {"AWSManagedRulesAnonymousIpList": ("HostingProviderIPList",)}
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,8 @@ class WebAclProps:
     log_encryption_key_arn: str
     """KMS key of the log group; its policy must admit CloudWatch Logs for this log group."""
     managed_rule_groups: Sequence[str] = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
-                                          "AWSManagedRulesSQLiRuleSet", "AWSManagedRulesAmazonIpReputationList")
+                                          "AWSManagedRulesSQLiRuleSet", "AWSManagedRulesAmazonIpReputationList",
+                                          "AWSManagedRulesAnonymousIpList")
     rate_limit: int | None = 100
     """Requests one client IP may make per window before it is blocked; None: no rate rule."""
     rate_window_seconds: int = 60
@@ -91,7 +96,10 @@ class WebAcl(Construct):
             rules.append(Wafv2WebAclRule(
                 name=group, priority=len(rules), visibility_config=visibility(group),
                 override_action=Wafv2WebAclRuleOverrideAction(none=Wafv2WebAclRuleOverrideActionNone()),
-                statement={"managed_rule_group_statement": {"name": group, "vendor_name": "AWS"}}))
+                statement={"managed_rule_group_statement": {
+                    "name": group, "vendor_name": "AWS",
+                    "rule_action_override": [{"name": rule, "action_to_use": {"count": {}}}
+                                             for rule in COUNT_ONLY.get(group, ())] or None}}))
         self.web_acl = Wafv2WebAcl(
             self, "web-acl", name=props.name, scope="REGIONAL", description=f"Protects {props.name}",
             default_action=Wafv2WebAclDefaultAction(allow=Wafv2WebAclDefaultActionAllow()), rule=rules,
