@@ -86,7 +86,8 @@ class Route(Strict):
                              "fix: add paths: [/api/*] or hosts: [api.example.com] (the default_target takes the rest)")
         for path in self.paths:
             if not path.startswith("/") or len(path) > 128:
-                raise ValueError(f"route path {path!r} must start with / and be at most 128 characters; fix: e.g. /api/*")
+                raise ValueError(f"route path {path!r} must start with / and be at most 128 characters; "
+                                 "fix: e.g. /api/*")
         for host in self.hosts:
             if not HOST_NAME.match(host):
                 raise ValueError(f"route host {host!r} is not a DNS name; fix: e.g. api.example.com")
@@ -114,7 +115,8 @@ class LoadBalancer(Strict):
     def _listener(self) -> LoadBalancer:
         if self.certificate is None and self.plain_http is None:
             raise ValueError("compute.load_balancer has no certificate; fix: add certificate {domain_name, "
-                             "hosted_zone_id}, or record the decision to serve plain HTTP with plain_http: {reason: ...}")
+                             "hosted_zone_id}, or record the decision to serve plain HTTP with "
+                             "plain_http: {reason: ...}")
         if self.certificate is not None and self.plain_http is not None:
             raise ValueError("compute.load_balancer has both certificate and plain_http; fix: remove plain_http "
                              "(with a certificate, HTTP only redirects to HTTPS)")
@@ -244,8 +246,8 @@ class Capacity(Strict):
         if self.min_size > self.max_size:
             raise ValueError(f"min_size {self.min_size} is above max_size {self.max_size}; fix: raise max_size")
         if self.desired is not None and not self.min_size <= self.desired <= self.max_size:
-            raise ValueError(f"desired {self.desired} is outside min_size..max_size ({self.min_size}..{self.max_size}); "
-                             "fix: pick a value in that range or remove desired")
+            raise ValueError(f"desired {self.desired} is outside min_size..max_size "
+                             f"({self.min_size}..{self.max_size}); fix: pick a value in that range or remove desired")
         return self
 
     @property

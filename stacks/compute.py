@@ -120,8 +120,8 @@ class ComputeStack(PlatformStack):
         golden = GoldenImagePipeline(self, f"image-{name}", GoldenImagePipelineProps(
             name=f"{config.name_prefix}-{name}", component_document=blueprint_file(config, pipeline.component)
             .read_text(), starting_ami_id=spec.ami_id,
-            parameter_name=f"{config.parameter_prefix}/compute/ami/{name}", subnet_id=Fn.element(self.app_subnet_ids, 0),
-            security_group_ids=[builder_group.id],
+            parameter_name=f"{config.parameter_prefix}/compute/ami/{name}",
+            subnet_id=Fn.element(self.app_subnet_ids, 0), security_group_ids=[builder_group.id],
             account_id=config.account_id, region=config.regions.primary, partition=self.partition,
             secondary_region=config.regions.secondary if distribute else None,
             instance_types=pipeline.instance_types, schedule=pipeline.schedule))

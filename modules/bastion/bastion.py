@@ -38,7 +38,12 @@ class BastionProps:
         if not self.allowed_cidrs:
             raise ValueError(f"bastion {self.name!r} has no allowed_cidrs; fix: list the ranges operators connect from")
         for cidr in self.allowed_cidrs:
-            if ipaddress.ip_network(cidr).prefixlen < 16:
+            try:
+                network = ipaddress.ip_network(cidr)
+            except ValueError as error:
+                raise ValueError(f"bastion {self.name!r}: allowed CIDR {cidr!r} ({error}); fix: a network "
+                                 "address with host bits zero, such as 203.0.113.0/24") from None
+            if network.prefixlen < 16:
                 raise ValueError(f"bastion {self.name!r}: allowed CIDR {cidr} is too wide; fix: /16 or narrower")
 
 
@@ -56,7 +61,8 @@ class Bastion(Construct):
             name=props.name, image_id=props.image_id, subnet_ids=props.public_subnet_ids,
             security_group_ids=[self.security_group.id], account_id=props.account_id, partition=props.partition,
             instance_type=props.instance_type, min_size=1, max_size=1, key_name=props.key_name,
-            health_check_grace_seconds=120, root_volume_gb=8, public_ip=True, scaling=None, instance_tags=props.instance_tags))
+            health_check_grace_seconds=120, root_volume_gb=8, public_ip=True, scaling=None,
+            instance_tags=props.instance_tags))
 
     def grant_ssh(self, rule_id: str, workload: WorkloadSecurityGroup) -> None:
         """Let the bastion open SSH to a workload, which then accepts SSH from the bastion only."""

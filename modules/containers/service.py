@@ -132,10 +132,12 @@ class FargateServiceProps:
         if self.target_group_arn and self.port is None:
             raise ValueError(f"service {self.name!r} has a target group but no port; fix: set port")
         if not 0 <= self.min_count <= self.max_count:
-            raise ValueError(f"service {self.name!r}: min_count {self.min_count} / max_count {self.max_count}")
+            raise ValueError(f"service {self.name!r}: min_count {self.min_count} / max_count {self.max_count}; "
+                             "fix: 0 <= min_count <= max_count")
         overlap = set(self.secrets) & set(self.environment)
         if overlap:
-            raise ValueError(f"service {self.name!r}: {sorted(overlap)} are both secrets and plain environment")
+            raise ValueError(f"service {self.name!r}: {sorted(overlap)} are both secrets and plain environment; "
+                             "fix: keep them in secrets only")
 
 
 class FargateService(Construct):
@@ -144,8 +146,8 @@ class FargateService(Construct):
         self.props = props
         full_name = f"{props.name_prefix}-{props.name}"
         self.log_group = CloudwatchLogGroup(
-            self, "log-group", name=f"/ecs/{props.name_prefix}/{props.name}", retention_in_days=props.log_retention_days,
-            kms_key_id=props.log_encryption_key_arn)
+            self, "log-group", name=f"/ecs/{props.name_prefix}/{props.name}",
+            retention_in_days=props.log_retention_days, kms_key_id=props.log_encryption_key_arn)
         self.execution_role = ServiceRole(self, "execution-role", ServiceRoleProps(
             role_name=f"{full_name}-execution", service="ecs-tasks.amazonaws.com", account_id=props.account_id,
             description=f"ECS pulls the image, writes logs and reads the secrets of {full_name}",

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from cdktf import Token
 from cdktf_cdktf_provider_aws.autoscaling_group import (
     AutoscalingGroup,
     AutoscalingGroupInstanceRefresh,
@@ -38,7 +39,6 @@ from cdktf_cdktf_provider_aws.launch_template import (
     LaunchTemplateNetworkInterfaces,
     LaunchTemplateTagSpecifications,
 )
-from cdktf import Token
 from constructs import Construct
 
 from modules.iam import ServiceRole, ServiceRoleProps
@@ -93,7 +93,8 @@ class Ec2FleetProps:
                              "fix: 0 <= min_size <= max_size")
         desired = self.desired_capacity
         if desired is not None and not self.min_size <= desired <= self.max_size:
-            raise ValueError(f"fleet {self.name!r}: desired_capacity {desired} outside {self.min_size}..{self.max_size}")
+            raise ValueError(f"fleet {self.name!r}: desired_capacity {desired} outside "
+                             f"{self.min_size}..{self.max_size}; fix: a value in that range, or None")
         if not (re.fullmatch(r"ami-[0-9a-f]{8,17}", self.image_id) or self.image_id.startswith("resolve:ssm:")):
             raise ValueError(f"fleet {self.name!r}: image_id {self.image_id!r}; fix: an AMI id or resolve:ssm:<name>")
         if self.user_data is not None and len(self.user_data.encode()) > 16 * 1024:
@@ -103,7 +104,8 @@ class Ec2FleetProps:
             raise ValueError(f"fleet {self.name!r} asks for public IPs; only a single bastion instance may have one; "
                              "fix: put application fleets behind the load balancer in private subnets")
         if not Token.is_unresolved(self.subnet_ids) and len(self.subnet_ids) < 2 and self.min_size > 0:
-            raise ValueError(f"fleet {self.name!r} spans {len(self.subnet_ids)} subnet(s); fix: one per AZ, two or more")
+            raise ValueError(f"fleet {self.name!r} spans {len(self.subnet_ids)} subnet(s); "
+                             "fix: one per AZ, two or more")
 
 
 class Ec2Fleet(Construct):
@@ -143,7 +145,10 @@ class Ec2Fleet(Construct):
             vpc_zone_identifier=list(props.subnet_ids), target_group_arns=list(props.target_group_arns) or None,
             health_check_type="ELB" if balanced else "EC2", health_check_grace_period=props.health_check_grace_seconds,
             default_instance_warmup=props.health_check_grace_seconds,
-            launch_template=AutoscalingGroupLaunchTemplate(id=self.launch_template.id, version="$Latest"),
+            # The latest version by number (not "$Latest"): a new template version is then a change of
+            # the group, which starts the instance refresh that rolls it out.
+            launch_template=AutoscalingGroupLaunchTemplate(
+                id=self.launch_template.id, version=Token.as_string(self.launch_template.latest_version)),
             instance_refresh=AutoscalingGroupInstanceRefresh(
                 strategy="Rolling", preferences=AutoscalingGroupInstanceRefreshPreferences(
                     min_healthy_percentage=90, auto_rollback=True)),

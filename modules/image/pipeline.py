@@ -77,7 +77,8 @@ class GoldenImagePipelineProps:
         if not re.fullmatch(r"[a-z][a-z0-9-]{1,100}", self.name):
             raise ValueError(f"image pipeline name {self.name!r}; fix: lower-case letters, digits and hyphens")
         if not self.parameter_name.startswith("/"):
-            raise ValueError(f"parameter_name {self.parameter_name!r}; fix: a path such as /project/env/compute/ami/web")
+            raise ValueError(f"parameter_name {self.parameter_name!r}; "
+                             "fix: a path such as /project/env/compute/ami/web")
         if not re.fullmatch(r"ami-[0-9a-f]{8,17}", self.starting_ami_id):
             raise ValueError(f"starting_ami_id {self.starting_ami_id!r}; fix: an AMI id such as ami-0abcdef1234567890")
         if self.architecture not in ("x86", "arm64"):

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from cdktf import TerraformIterator, Token
 from cdktf_cdktf_provider_aws.acm_certificate import AcmCertificate
 from cdktf_cdktf_provider_aws.acm_certificate_validation import AcmCertificateValidation
 from cdktf_cdktf_provider_aws.lb import Lb, LbAccessLogs
@@ -32,7 +33,6 @@ from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGrou
 from cdktf_cdktf_provider_aws.route53_record import Route53Record
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
-from cdktf import TerraformIterator, Token
 from constructs import Construct
 
 from modules.s3_bucket import SecureBucket
@@ -99,15 +99,18 @@ class PublicLoadBalancerProps:
             raise ValueError(f"load balancer name {self.name!r} with target names {sorted(self.targets)} exceeds "
                              "ELB's 32 characters for target groups; fix: shorten the project or workload names")
         if self.default_target not in self.targets:
-            raise ValueError(f"default_target {self.default_target!r} is not among targets {sorted(self.targets)}")
+            raise ValueError(f"default_target {self.default_target!r} is not among targets {sorted(self.targets)}; "
+                             "fix: name one of them")
         for route in self.routes:
             if route.target not in self.targets:
-                raise ValueError(f"route {route.priority} targets {route.target!r}, not among {sorted(self.targets)}")
+                raise ValueError(f"route {route.priority} targets {route.target!r}, not among "
+                                 f"{sorted(self.targets)}; fix: add the target or correct the route")
         if self.certificate is None and not self.plain_http_reason:
             raise ValueError(f"load balancer {self.name!r} has no certificate; fix: pass certificate, or record "
                              "why plain HTTP is acceptable in plain_http_reason")
         if not Token.is_unresolved(self.subnet_ids) and len(self.subnet_ids) < 2:
-            raise ValueError(f"load balancer {self.name!r} needs subnets in at least two AZs; got {self.subnet_ids}")
+            raise ValueError(f"load balancer {self.name!r} needs subnets in at least two AZs; got {self.subnet_ids}; "
+                             "fix: pass the public subnet of every AZ")
 
 
 class PublicLoadBalancer(Construct):

@@ -48,7 +48,8 @@ class ScalingRule:
         if self.metric not in ("cpu", "queue_depth"):
             raise ValueError(f"scaling metric {self.metric!r}; fix: 'cpu' or 'queue_depth'")
         if self.metric == "queue_depth" and (self.policy != "step" or not self.queue_name):
-            raise ValueError("queue_depth scaling needs policy 'step' and a queue_name")
+            raise ValueError(f"queue_depth scaling with policy {self.policy!r} and queue_name {self.queue_name!r}; "
+                             "fix: policy 'step' and the queue's name")
         if self.policy == "step":
             if self.scale_out_above is None or self.scale_in_below is None:
                 raise ValueError("step scaling needs scale_out_above and scale_in_below; fix: e.g. 70 and 30")

@@ -62,7 +62,8 @@ class WebAclProps:
         if not re.fullmatch(r"[\w-]{1,100}", self.name):
             raise ValueError(f"web ACL name {self.name!r}; fix: 1-100 letters, digits, _ or -")
         if self.rate_limit is not None and self.rate_limit < 10:
-            raise ValueError(f"web ACL {self.name!r}: rate_limit {self.rate_limit}; WAF's minimum is 10")
+            raise ValueError(f"web ACL {self.name!r}: rate_limit {self.rate_limit}; WAF's minimum is 10; "
+                             "fix: 10 or more, or None for no rate rule")
         if self.rate_window_seconds not in RATE_WINDOWS:
             raise ValueError(f"web ACL {self.name!r}: rate_window_seconds {self.rate_window_seconds}; "
                              f"fix: one of {RATE_WINDOWS}")

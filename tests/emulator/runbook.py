@@ -4,6 +4,7 @@ request, so logging stops first, then the buckets are emptied deliberately, then
 
 from __future__ import annotations
 
+from configuration import BlueprintConfig
 from tests.harness.terraform import TerraformWorkdir
 
 
@@ -29,3 +30,22 @@ def empty_named_buckets(s3: object, names: list[str]) -> None:
                   for v in versions.get("Versions", []) + versions.get("DeleteMarkers", [])]
         if doomed:
             s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed})
+
+
+def with_hosted_zone(config: BlueprintConfig, route53: object) -> BlueprintConfig:
+    """What an operator does before the first apply of an HTTPS environment: create (or delegate) the
+    Route 53 zone of the certificate's domain and put its id in the configuration."""
+    balancer = config.compute.load_balancer
+    if balancer is None or balancer.certificate is None:
+        return config
+    zone = route53.create_hosted_zone(Name=balancer.certificate.domain_name, CallerReference=config.name_prefix)
+    document = config.model_dump(by_alias=True)
+    document["compute"]["load_balancer"]["certificate"]["hosted_zone_id"] = zone["HostedZone"]["Id"].split("/")[-1]
+    return BlueprintConfig.model_validate(document)
+
+
+def lift_load_balancer_deletion_protection(elbv2: object) -> None:
+    """Production load balancers are protected; tearing one down is a deliberate step outside Terraform."""
+    for balancer in elbv2.describe_load_balancers()["LoadBalancers"]:
+        elbv2.modify_load_balancer_attributes(LoadBalancerArn=balancer["LoadBalancerArn"], Attributes=[
+            {"Key": "deletion_protection.enabled", "Value": "false"}])

@@ -601,3 +601,12 @@ def efs_delete_file_system_policy() -> None:
 
 
 PATCHES.append(efs_delete_file_system_policy)
+
+
+def _compute_patches() -> list[Callable[[], None]]:
+    from tests.harness.moto_compute_patches import COMPUTE_PATCHES
+
+    return COMPUTE_PATCHES
+
+
+PATCHES.extend(_compute_patches())

@@ -26,7 +26,8 @@ def test_stack_plans_offline(synthesized, tmp_path, blueprint, environment, laye
     workdir.init()
     workdir.plan(extra_args=["-out=plan.bin"])
     plan = json.loads(workdir.run("show", "-json", "plan.bin").stdout)
-    creates = sorted({re.sub(r"\[[^\]]*\]$", "", c["address"]) for c in plan["resource_changes"]  # count/for_each: one each
+    # count and for_each instances count once: the declared resource
+    creates = sorted({re.sub(r"\[[^\]]*\]$", "", c["address"]) for c in plan["resource_changes"]
                       if c["mode"] == "managed" and c["change"]["actions"] == ["create"]})
     declared = json.loads((outdir / "stacks" / stack / "cdk.tf.json").read_text())["resource"]
     assert creates == sorted(f"{t}.{n}" for t, instances in declared.items() for n in instances)

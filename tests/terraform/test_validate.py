@@ -7,9 +7,8 @@ import json
 
 import pytest
 
-from synth.app import STACK_TYPES
 from tests.harness.terraform import TerraformWorkdir, local_backend_override
-from tests.support import platform_manifest, stack_cases
+from tests.support import ALL_ENVIRONMENTS, platform_manifest, stack_cases
 
 pytestmark = pytest.mark.terraform
 CASES = stack_cases()

@@ -1,0 +1,315 @@
+"""Layer 5: real `terraform apply` of the data and compute stacks against moto, for the blueprints
+that together use every kind of store and workload: cafe-dr (RDS MySQL Multi-AZ, Valkey, EFS,
+parameters, backup with a cross-region copy), saas (PostgreSQL behind RDS Proxy, Valkey, secrets,
+queues; five Fargate services and a Spot worker behind an HTTPS load balancer with WAF) and levels
+(Aurora with readers and reader autoscaling, a bucket per asset class with replication and
+notifications; API and queue-worker EC2 fleets, a bastion).
+
+Each blueprint is one scenario on its own moto server and xdist worker group: the network is applied
+first, then the data stack, then compute (each reads the exports below it through the real S3 remote
+state); every second plan must show no changes; what AWS reports is checked with boto3; the layers are
+destroyed top down, following the runbook (deletion protection lifted deliberately, buckets emptied).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import boto3
+import pytest
+
+from configuration import BlueprintConfig, load
+from stacks.compute import ComputeStack
+from synth.app import synthesize
+from tests.emulator.runbook import (
+    empty_named_buckets,
+    lift_load_balancer_deletion_protection,
+    stop_access_logging,
+    with_hosted_zone,
+)
+from tests.harness.moto_server import MotoServer, start_moto_server
+from tests.harness.terraform import TerraformWorkdir
+from tests.workdirs import emulator_workdir
+
+pytestmark = pytest.mark.emulator
+SCENARIOS = ("cafe-dr", "saas", "levels")
+
+
+@dataclass
+class Scenario:
+    config: BlueprintConfig
+    moto: MotoServer
+    network: TerraformWorkdir
+    data: TerraformWorkdir
+    compute: TerraformWorkdir | None
+
+    def client(self, service: str, region: str | None = None) -> object:
+        return boto3.client(service, region_name=region or self.config.regions.primary,
+                            endpoint_url=self.moto.endpoint_url, aws_access_key_id="testing",
+                            aws_secret_access_key="testing")
+
+
+@pytest.fixture(scope="module", params=[pytest.param(b, marks=pytest.mark.xdist_group(f"emulator-platform-{b}"))
+                                        for b in SCENARIOS])
+def scenario(request, tmp_path_factory) -> Iterator[Scenario]:
+    blueprint = request.param
+    root = tmp_path_factory.mktemp(f"platform-{blueprint}")
+    moto = start_moto_server(log_path=root / "moto.log")
+    try:
+        route53 = boto3.client("route53", region_name="us-east-1", endpoint_url=moto.endpoint_url,
+                               aws_access_key_id="testing", aws_secret_access_key="testing")
+        config = with_hosted_zone(load(blueprint, "prod"), route53)
+        synthesize(config, root / "out")
+        s3 = boto3.client("s3", region_name=config.state_region, endpoint_url=moto.endpoint_url,
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+        location = {} if config.state_region == "us-east-1" else {
+            "CreateBucketConfiguration": {"LocationConstraint": config.state_region}}
+        s3.create_bucket(Bucket=config.state_bucket, **location)  # what the state stack's test proves it builds
+        workdirs = {layer: emulator_workdir(root / "out", f"{config.name_prefix}-{layer}", root / layer,
+                                            moto.endpoint_url) for layer in ("network", "data", "compute")
+                    if layer != "compute" or ComputeStack.applies_to(config)}
+        workdirs["network"].init()
+        workdirs["network"].apply()
+        yield Scenario(config=config, moto=moto, network=workdirs["network"], data=workdirs["data"],
+                       compute=workdirs.get("compute"))
+    finally:
+        moto.stop()
+
+
+def test_data_stack_applies_and_plans_clean(scenario):
+    scenario.data.init()
+    scenario.data.apply()
+    assert scenario.data.plan(detailed_exitcode=True) == 0, scenario.data.last_plan_output
+
+
+def _outputs(workdir: TerraformWorkdir) -> dict[str, object]:
+    return {name: value["value"] for name, value in workdir.output().items()}
+
+
+def test_what_aws_reports_matches_the_data_tier(scenario):
+    CHECKS[scenario.config.blueprint](scenario, _outputs(scenario.data))
+
+
+def _compute(scenario: Scenario) -> TerraformWorkdir:
+    if scenario.compute is None:
+        pytest.skip(f"{scenario.config.blueprint} has no compute section yet (its DR compute is issue 6)")
+    return scenario.compute
+
+
+def test_compute_stack_applies_and_plans_clean(scenario):
+    compute = _compute(scenario)
+    compute.init()
+    compute.apply()
+    assert compute.plan(detailed_exitcode=True) == 0, compute.last_plan_output
+
+
+def test_what_aws_reports_matches_the_compute_tier(scenario):
+    COMPUTE_CHECKS[scenario.config.blueprint](scenario, _outputs(_compute(scenario)))
+
+
+def test_compute_destroys_cleanly(scenario):
+    compute = _compute(scenario)
+    lift_load_balancer_deletion_protection(scenario.client("elbv2"))
+    outputs = _outputs(compute)
+    empty_named_buckets(scenario.client("s3"), [outputs["load_balancer_log_bucket_name"]])
+    compute.destroy()
+    assert not scenario.client("elbv2").describe_load_balancers()["LoadBalancers"]
+    assert not scenario.client("autoscaling").describe_auto_scaling_groups()["AutoScalingGroups"]
+
+
+def test_data_and_network_destroy_cleanly(scenario):
+    # The runbook for production data: deletion protection is lifted deliberately, outside Terraform,
+    # by someone who means it; Terraform then takes the final snapshots on the way out.
+    rds = scenario.client("rds")
+    for db in rds.describe_db_instances()["DBInstances"]:
+        if db["DeletionProtection"] and not db.get("DBClusterIdentifier"):
+            rds.modify_db_instance(DBInstanceIdentifier=db["DBInstanceIdentifier"], DeletionProtection=False,
+                                   ApplyImmediately=True)
+    for cluster in rds.describe_db_clusters()["DBClusters"]:
+        if cluster["DeletionProtection"]:
+            rds.modify_db_cluster(DBClusterIdentifier=cluster["DBClusterIdentifier"], DeletionProtection=False,
+                                  ApplyImmediately=True)
+    stop_access_logging(scenario.data)
+    data_buckets = scenario.config.data_bucket_names  # named, so the state bucket destroy still needs is kept
+    empty_named_buckets(scenario.client("s3"), data_buckets)
+    scenario.data.destroy()
+    assert not scenario.client("rds").describe_db_instances()["DBInstances"]
+    s3 = scenario.client("s3")
+    for bucket in data_buckets:
+        with pytest.raises(s3.exceptions.ClientError, match="404|NoSuchBucket|Not Found"):
+            s3.head_bucket(Bucket=bucket)
+    scenario.network.destroy()
+
+
+# -- per-blueprint checks of the applied resources ------------------------------------------------
+
+
+def _check_cafe_dr(scenario: Scenario, outputs: dict) -> None:
+    rds = scenario.client("rds")
+    db = rds.describe_db_instances()["DBInstances"][0]
+    assert db["MultiAZ"] is True and db["StorageEncrypted"] is True and db["Engine"] == "mysql"
+    assert db["IAMDatabaseAuthenticationEnabled"] is True and db["PubliclyAccessible"] is False
+    assert db["MasterUserSecret"]["SecretArn"] == outputs["database_cafe_secret_arn"]
+    cache = scenario.client("elasticache").describe_replication_groups()["ReplicationGroups"][0]
+    assert cache["AutomaticFailover"] == "enabled" and cache["TransitEncryptionEnabled"] is True
+    assert cache["AtRestEncryptionEnabled"] is True
+    efs = scenario.client("efs")
+    system = efs.describe_file_systems()["FileSystems"][0]
+    assert system["Encrypted"] is True
+    assert len(efs.describe_mount_targets(FileSystemId=system["FileSystemId"])["MountTargets"]) == 2
+    ssm = scenario.client("ssm")
+    parameter = ssm.get_parameter(Name="/cafe-dr/prod/data/database/cafe/endpoint", WithDecryption=True)["Parameter"]
+    assert parameter["Type"] == "SecureString" and parameter["Value"] == outputs["database_cafe_endpoint"]
+    backup = scenario.client("backup")
+    plan_id = backup.list_backup_plans()["BackupPlansList"][0]["BackupPlanId"]
+    rule = backup.get_backup_plan(BackupPlanId=plan_id)["BackupPlan"]["Rules"][0]
+    assert ":eu-central-1:" in rule["CopyActions"][0]["DestinationBackupVaultArn"]
+
+
+def _check_saas(scenario: Scenario, outputs: dict) -> None:
+    rds = scenario.client("rds")
+    db = rds.describe_db_instances()["DBInstances"][0]
+    assert db["Engine"] == "postgres" and db["MultiAZ"] is True
+    proxy = rds.describe_db_proxies()["DBProxies"][0]
+    assert proxy["RequireTLS"] is True and proxy["Endpoint"] == outputs["database_main_endpoint"]
+    secrets = scenario.client("secretsmanager").list_secrets()["SecretList"]
+    names = {s["Name"] for s in secrets}
+    assert {"saas/prod/jwt-signing-key", "saas/prod/llm-api-key"} <= names
+    sqs = scenario.client("sqs")
+    attributes = sqs.get_queue_attributes(QueueUrl=outputs["queue_ai_jobs_url"], AttributeNames=["All"])["Attributes"]
+    assert attributes["KmsMasterKeyId"] and '"maxReceiveCount":3' in attributes["RedrivePolicy"].replace(" ", "")
+
+
+def _check_levels(scenario: Scenario, outputs: dict) -> None:
+    rds = scenario.client("rds")
+    cluster = rds.describe_db_clusters()["DBClusters"][0]
+    assert cluster["Engine"] == "aurora-mysql" and cluster["StorageEncrypted"] is True
+    assert len(cluster["DBClusterMembers"]) == 3
+    assert sum(m["IsClusterWriter"] for m in cluster["DBClusterMembers"]) == 1
+    s3 = scenario.client("s3")
+    uploads = outputs["bucket_uploads_name"]
+    rule = s3.get_bucket_replication(Bucket=uploads)["ReplicationConfiguration"]["Rules"][0]
+    assert rule["Destination"]["Bucket"].endswith(f"{uploads}-us-east-2")
+    queues = s3.get_bucket_notification_configuration(Bucket=uploads)["QueueConfigurations"]
+    assert queues[0]["QueueArn"] == outputs["queue_image_processing_arn"]
+    targets = scenario.client("application-autoscaling").describe_scalable_targets(ServiceNamespace="rds")
+    assert (targets["ScalableTargets"][0]["MinCapacity"], targets["ScalableTargets"][0]["MaxCapacity"]) == (2, 5)
+
+
+CHECKS: dict[str, Callable[[Scenario, dict], None]] = {
+    "cafe-dr": _check_cafe_dr, "saas": _check_saas, "levels": _check_levels}
+
+
+
+# -- per-blueprint checks of the applied compute tier ---------------------------------------------
+
+
+def _check_load_balancer(scenario: Scenario, outputs: dict) -> str:
+    """What every HTTPS blueprint shares: the hardened ALB, a redirect-only port 80, TLS 1.2+, WAF."""
+    elbv2 = scenario.client("elbv2")
+    arn = outputs["load_balancer_arn"]
+    attributes = {a["Key"]: a["Value"] for a in elbv2.describe_load_balancer_attributes(
+        LoadBalancerArn=arn)["Attributes"]}
+    assert attributes["routing.http.drop_invalid_header_fields.enabled"] == "true"
+    assert attributes["routing.http.desync_mitigation_mode"] == "strictest"
+    assert attributes["deletion_protection.enabled"] == "true"
+    assert attributes["access_logs.s3.enabled"] == "true"
+    assert attributes["access_logs.s3.bucket"] == outputs["load_balancer_log_bucket_name"]
+    listeners = {listener["Port"]: listener for listener in elbv2.describe_listeners(LoadBalancerArn=arn)["Listeners"]}
+    assert sorted(listeners) == [80, 443]
+    assert listeners[443]["SslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    redirect = listeners[80]["DefaultActions"][0]
+    assert redirect["Type"] == "redirect" and redirect["RedirectConfig"]["Protocol"] == "HTTPS"
+    groups = scenario.client("ec2").describe_security_groups(GroupIds=[outputs["load_balancer_security_group_id"]])
+    ingress = groups["SecurityGroups"][0]["IpPermissions"]
+    assert sorted((p["FromPort"], p["IpRanges"][0]["CidrIp"]) for p in ingress) == [(80, "0.0.0.0/0"),
+                                                                                    (443, "0.0.0.0/0")]
+    wafv2 = scenario.client("wafv2")
+    acl = wafv2.get_web_acl_for_resource(ResourceArn=arn)["WebACL"]
+    assert acl["ARN"] == outputs["web_acl_arn"]
+    rules = {rule["Name"]: rule for rule in acl["Rules"]}
+    assert {"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
+            "AWSManagedRulesSQLiRuleSet"} <= set(rules)
+    return listeners[443]["ListenerArn"]
+
+
+def _egress(scenario: Scenario, group_id: str) -> list[tuple[str, int, str]]:
+    group = scenario.client("ec2").describe_security_groups(GroupIds=[group_id])["SecurityGroups"][0]
+    return sorted((p["IpProtocol"], p["FromPort"], r["CidrIp"]) for p in group["IpPermissionsEgress"]
+                  for r in p.get("IpRanges", []))
+
+
+def _check_saas_compute(scenario: Scenario, outputs: dict) -> None:
+    https = _check_load_balancer(scenario, outputs)
+    elbv2 = scenario.client("elbv2")
+    groups = outputs["target_group_arns"]
+    rules = {}
+    for rule in elbv2.describe_rules(ListenerArn=https)["Rules"]:
+        condition = rule["Conditions"][0] if rule["Conditions"] else {}
+        values = tuple(condition.get("Values") or condition.get("PathPatternConfig", {}).get("Values")
+                       or condition.get("HostHeaderConfig", {}).get("Values") or ())
+        rules[rule["Priority"]] = (values, rule["Actions"][0]["TargetGroupArn"])
+    assert rules["10"] == (("/admin/*",), groups["admin"])
+    assert rules["20"] == (("/socket.io/*",), groups["backend"])
+    assert rules["30"] == (("/api/*",), groups["backend"])
+    assert rules["40"] == (("api.saas.example.com",), groups["chatbot-api"])
+    assert rules["default"][1] == groups["frontend"]
+    ecs = scenario.client("ecs")
+    names = ["frontend", "backend", "chatbot-api", "admin", "weaviate", "ai-worker"]
+    services = {s["serviceName"]: s for s in ecs.describe_services(
+        cluster=outputs["cluster_name"], services=names)["services"]}
+    assert sorted(services) == sorted(names)
+    for name, service in services.items():
+        network = service["networkConfiguration"]["awsvpcConfiguration"]
+        assert network["assignPublicIp"] == "DISABLED", name
+        breaker = service["deploymentConfiguration"]["deploymentCircuitBreaker"]
+        assert breaker == {"enable": True, "rollback": True}, name
+    assert services["ai-worker"]["capacityProviderStrategy"][0]["capacityProvider"] == "FARGATE_SPOT"
+    task = ecs.describe_task_definition(taskDefinition=services["backend"]["taskDefinition"])["taskDefinition"]
+    container = task["containerDefinitions"][0]
+    assert container["readonlyRootFilesystem"] is True and container["user"] == "1000"
+    assert {s["name"] for s in container["secrets"]} == {"DATABASE_CREDENTIALS", "JWT_SIGNING_KEY"}
+    assert task["runtimePlatform"]["cpuArchitecture"] == "ARM64"
+    policies = scenario.client("application-autoscaling").describe_scaling_policies(ServiceNamespace="ecs")
+    steps = {p["PolicyName"]: p["StepScalingPolicyConfiguration"] for p in policies["ScalingPolicies"]
+             if p["PolicyType"] == "StepScaling"}
+    assert steps["saas-prod-backend-scale-out"]["Cooldown"] == 60
+    assert steps["saas-prod-backend-scale-in"]["Cooldown"] == 300
+    alarms = {a["AlarmName"]: a for a in scenario.client("cloudwatch").describe_alarms()["MetricAlarms"]}
+    assert (alarms["saas-prod-chatbot-api-scale-out"]["Threshold"], alarms["saas-prod-chatbot-api-scale-in"][
+        "Threshold"]) == (70, 40)
+    assert alarms["saas-prod-ai-worker-scale-out"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    backend_group = outputs["workload_security_group_ids"]["backend"]
+    assert _egress(scenario, backend_group) == [("tcp", 53, "10.31.0.2/32"), ("tcp", 443, "0.0.0.0/0"),
+                                                ("udp", 53, "10.31.0.2/32")]
+
+
+def _check_levels_compute(scenario: Scenario, outputs: dict) -> None:
+    _check_load_balancer(scenario, outputs)
+    autoscaling = scenario.client("autoscaling")
+    groups = {g["AutoScalingGroupName"]: g for g in autoscaling.describe_auto_scaling_groups()["AutoScalingGroups"]}
+    api, worker = groups[outputs["fleet_api_group_name"]], groups[outputs["fleet_worker_group_name"]]
+    assert api["HealthCheckType"] == "ELB" and api["TargetGroupARNs"] == [outputs["target_group_arns"]["api"]]
+    assert len(api["VPCZoneIdentifier"].split(",")) == 4
+    assert worker["TargetGroupARNs"] == [] and worker["HealthCheckType"] == "EC2"
+    policies = {p["PolicyName"]: p for p in autoscaling.describe_policies()["ScalingPolicies"]}
+    assert policies["levels-prod-api-cpu-target"]["PolicyType"] == "TargetTrackingScaling"
+    assert policies["levels-prod-worker-scale-out"]["Cooldown"] == 60
+    assert policies["levels-prod-worker-scale-in"]["Cooldown"] == 300
+    cloudwatch = scenario.client("cloudwatch")
+    alarm = cloudwatch.describe_alarms(AlarmNames=["levels-prod-worker-scale-out"])["MetricAlarms"][0]
+    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible" and alarm["Threshold"] == 100
+    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": "levels-prod-jobs"}]
+    ec2 = scenario.client("ec2")
+    template = ec2.describe_launch_template_versions(LaunchTemplateName="levels-prod-api")["LaunchTemplateVersions"][0]
+    data = template["LaunchTemplateData"]
+    assert data["MetadataOptions"]["HttpTokens"] == "required"
+    assert data["NetworkInterfaces"][0]["AssociatePublicIpAddress"] is False
+    bastion = ec2.describe_security_groups(GroupIds=[outputs["bastion_security_group_id"]])["SecurityGroups"][0]
+    assert [(p["FromPort"], [r["CidrIp"] for r in p["IpRanges"]]) for p in bastion["IpPermissions"]] == [
+        (22, ["198.51.100.0/24"])]
+
+
+COMPUTE_CHECKS: dict[str, Callable[[Scenario, dict], None]] = {
+    "saas": _check_saas_compute, "levels": _check_levels_compute}
