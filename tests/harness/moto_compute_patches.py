@@ -93,8 +93,10 @@ COMPUTE_PATCHES.append(launch_template_tags_stay_on_the_template)
 
 def autoscaling_settings() -> None:
     """moto 5.2.5 neither stores an Auto Scaling group's DefaultInstanceWarmup nor reports a scaling
-    policy's Enabled flag (AWS reports true unless it was switched off), so every plan would update
-    the group and each policy. The patch stores the warm-up and the flag as requested."""
+    policy's Enabled flag (AWS reports true unless it was switched off), and it reports an empty
+    PredictiveScalingConfiguration on every policy, so every plan would update the group and each
+    policy. The patch stores the warm-up and the flag as requested, and keeps a predictive
+    configuration on predictive policies only."""
     from moto.autoscaling.models import FakeScalingPolicy
     from moto.autoscaling.responses import AutoScalingResponse
 
@@ -120,6 +122,8 @@ def autoscaling_settings() -> None:
         policy = response.autoscaling_backend.policies.get(response._get_param("PolicyName"))
         if policy is not None:
             policy.enabled = response._get_bool_param("Enabled", True)
+            if policy.policy_type != "PredictiveScaling":
+                policy.predictive_scaling_configuration = None
 
     wrap("create_auto_scaling_group", group_warmup)
     wrap("update_auto_scaling_group", group_warmup)

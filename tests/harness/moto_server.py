@@ -92,7 +92,10 @@ def start_moto_server(log_path: Path | str | None = None, timeout: float = 60.0)
     python_path = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
     # AWS managed policies (AmazonRDSEnhancedMonitoringRole, AWSBackupServiceRolePolicyForBackup, ...) exist
     # in every real account; moto loads them only when asked.
-    env = {**os.environ, "PYTHONPATH": python_path, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
+    # ACM certificates turn ISSUED after MOTO_ACM_VALIDATION_WAIT seconds (default 60); the validation
+    # records exist from the start, so a shorter wait only shortens the apply.
+    env = {**os.environ, "PYTHONPATH": python_path, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+           "MOTO_ACM_VALIDATION_WAIT": "10"}
     for _attempt in range(3):  # the free port may be taken between probe and bind
         port = _free_port()
         log = path.open("ab")
