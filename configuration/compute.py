@@ -24,10 +24,6 @@ if TYPE_CHECKING:
 
 WorkloadName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,19}$")]
 HOST_NAME = re.compile(r"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-# Fargate's valid CPU units and the memory (MiB) each admits.
-FARGATE_MEMORY = {256: (512, 1024, 2048), 512: tuple(range(1024, 4097, 1024)),
-                  1024: tuple(range(2048, 8193, 1024)), 2048: tuple(range(4096, 16385, 1024)),
-                  4096: tuple(range(8192, 30721, 1024))}
 MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
                        "AWSManagedRulesSQLiRuleSet", "AWSManagedRulesAmazonIpReputationList",
                        "AWSManagedRulesAnonymousIpList", "AWSManagedRulesLinuxRuleSet",
@@ -305,6 +301,8 @@ class Service(Capacity):
 
     @model_validator(mode="after")
     def _task(self) -> Service:
+        from modules.containers.sizes import FARGATE_MEMORY  # Fargate's table, kept once
+
         if self.memory not in FARGATE_MEMORY[self.cpu]:
             choices = FARGATE_MEMORY[self.cpu]
             raise ValueError(f"memory {self.memory} MiB is not valid with cpu {self.cpu} on Fargate; "

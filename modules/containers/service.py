@@ -55,13 +55,11 @@ from cdktf_cdktf_provider_aws.service_discovery_service import (
 from constructs import Construct
 
 from modules.containers.cluster import ContainerCluster
+from modules.containers.sizes import FARGATE_MEMORY
 from modules.iam import ServiceRole, ServiceRoleProps
 from modules.scaling import AlarmMetric, OffHoursSchedule, ScalingRule, ThresholdAlarms, ThresholdAlarmsProps, aws_cron
 
 TASK_EXECUTION_POLICY = "service-role/AmazonECSTaskExecutionRolePolicy"
-FARGATE_MEMORY = {256: (512, 1024, 2048), 512: tuple(range(1024, 4097, 1024)),
-                  1024: tuple(range(2048, 8193, 1024)), 2048: tuple(range(4096, 16385, 1024)),
-                  4096: tuple(range(8192, 30721, 1024))}
 
 
 @dataclass(frozen=True)

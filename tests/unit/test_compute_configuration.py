@@ -9,7 +9,7 @@ import pytest
 
 import main
 from configuration import ConfigError, list_blueprints, load
-from configuration.compute import FARGATE_MEMORY
+from modules.containers.sizes import FARGATE_MEMORY
 
 # case -> (the blueprint environment extended, the YAML merged over it, fragments the error must contain)
 HOSTILE = {
