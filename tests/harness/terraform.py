@@ -156,6 +156,17 @@ class TerraformError(RuntimeError):
         )
 
 
+# Transport errors of the provider's HTTP client that say nothing about the configuration.
+DROPPED_CONNECTION_MARKERS = ("use of closed network connection", "connection reset by peer")
+
+
+def is_dropped_connection(stderr: str) -> bool:
+    """True when every error terraform printed is a dropped connection to the emulator."""
+    errors = [block for block in stderr.split("Error: ")[1:] if block.strip()]
+    return bool(errors) and all(any(marker in block for marker in DROPPED_CONNECTION_MARKERS)
+                                for block in errors)
+
+
 class TerraformWorkdir:
     """A private copy of one synthesized stack in which terraform runs.
 
@@ -251,10 +262,28 @@ class TerraformWorkdir:
         return result.returncode
 
     def apply(self, extra_args: Sequence[str] = ()) -> None:
-        self.run("apply", "-no-color", "-input=false", "-auto-approve", *extra_args)
+        self._converge("apply", *extra_args)
 
     def destroy(self, extra_args: Sequence[str] = ()) -> None:
-        self.run("destroy", "-no-color", "-input=false", "-auto-approve", *extra_args)
+        self._converge("destroy", *extra_args)
+
+    def _converge(self, command: str, *extra_args: str) -> None:
+        """apply/destroy, run once more if the only failure was a dropped emulator connection.
+
+        Why: the moto server (werkzeug) closes every connection after its response; under
+        destroy's parallelism the provider's HTTP client now and then loses a response body
+        ("use of closed network connection") on both of its two attempts (max_retries = 2,
+        which keeps unimplemented calls from hanging). apply and destroy converge from state,
+        so a second run is safe; any other error, or the same one twice, still fails.
+        """
+        args = (command, "-no-color", "-input=false", "-auto-approve", *extra_args)
+        try:
+            self.run(*args)
+        except TerraformError as error:
+            if not is_dropped_connection(error.stderr):
+                raise
+            print(f"terraform {command} in {self.path}: emulator connection dropped, running it again")
+            self.run(*args)
 
     def output(self) -> Json:
         """`terraform output -json`: {name: {"value", "type", "sensitive"}}."""
