@@ -19,6 +19,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 from configuration.base import Strict
 from configuration.compute import Compute, compute_rules
 from configuration.data import Data
+from configuration.ops import Ops, ops_rules
 
 # The CloudWatch Logs API accepts only these retention periods (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
@@ -251,6 +252,8 @@ class BlueprintConfig(Strict):
     data: Data = Field(default_factory=Data, description="Databases, caches, buckets, queues, ... (the data stack).")
     compute: Compute = Field(default_factory=Compute,
                              description="Load balancer, WAF, golden images, EC2 fleets, ECS services, bastion.")
+    ops: Ops = Field(default_factory=Ops,
+                     description="Alarm subscribers and thresholds, dashboard, CloudTrail, budget (the ops stack).")
 
     @field_validator("project")
     @classmethod
@@ -289,6 +292,7 @@ class BlueprintConfig(Strict):
                              "would cut internet egress for every AZ; fix: use per_az")
         self._data_rules()
         compute_rules(self)
+        ops_rules(self)
         return self
 
     def _data_rules(self) -> None:

@@ -168,6 +168,11 @@ class ComputeStack(PlatformStack):
             self.groups[name].admit("from-load-balancer", lb.security_group_id, targets[name].port,
                                     f"From the load balancer on {targets[name].port}")
         self.export("load_balancer_arn", lb.arn, "string", "ARN of the application load balancer")
+        self.export("load_balancer_arn_suffix", lb.load_balancer.arn_suffix, "string",
+                    "ARN suffix of the load balancer (CloudWatch dimension LoadBalancer)")
+        for name, group in lb.target_groups.items():
+            self.export(f"target_group_{variable(name)}_arn_suffix", group.arn_suffix, "string",
+                        f"ARN suffix of the {name} target group (CloudWatch dimension TargetGroup)")
         self.export("load_balancer_dns_name", lb.load_balancer.dns_name, "string", "DNS name of the load balancer")
         self.export("load_balancer_zone_id", lb.load_balancer.zone_id, "string",
                     "Hosted zone of the load balancer (Route 53 alias records)")
@@ -283,6 +288,8 @@ class ComputeStack(PlatformStack):
             off_hours=OffHoursSchedule(stop=off.stop, start=off.start, time_zone=off.time_zone) if off else None,
             depends_on=depends))
         self.export(f"service_{variable(name)}_name", service.name, "string", f"ECS service {name}")
+        self.export(f"service_{variable(name)}_log_group_name", service.log_group.name, "string",
+                    f"Log group of the {name} containers (the ops stack counts its ERROR lines)")
         return service
 
     def _bastion(self) -> Bastion:

@@ -161,6 +161,8 @@ class DataStack(PlatformStack):
         self.export(f"queue_{name.replace('-', '_')}_arn", queue.arn, "string", f"ARN of the {name} queue")
         self.export(f"queue_{name.replace('-', '_')}_name", queue.queue.name, "string",
                     f"Name of the {name} queue (CloudWatch dimension QueueName)")
+        self.export(f"queue_{name.replace('-', '_')}_dead_letter_name", queue.dead_letter_queue.name, "string",
+                    f"Name of the {name} queue's dead-letter queue (alarmed on by the ops stack)")
         self.app_statements += queue.access_policy_statements()
         self.published[f"queue/{name}"] = queue.url
         return queue
@@ -199,6 +201,8 @@ class DataStack(PlatformStack):
                     account_id=config.account_id))
                 endpoint = proxy.endpoint
             self._publish_database(name, endpoint, db.port, db.master_secret_arn)
+            self.export(f"database_{name.replace('-', '_')}_identifier", db.instance.identifier, "string",
+                        f"RDS identifier of the {name} database (CloudWatch dimension DBInstanceIdentifier)")
             self.app_statements.append(db.iam_connect_policy_statement("app"))
             arns.append(db.arn)
         return arns
@@ -222,6 +226,8 @@ class DataStack(PlatformStack):
                 availability_zones=list(config.regions.availability_zones), region=config.regions.primary,
                 account_id=config.account_id, partition=self.partition))
             self._publish_database(name, cluster.writer_endpoint, cluster.port, cluster.master_secret_arn)
+            self.export(f"database_{name.replace('-', '_')}_identifier", cluster.cluster.cluster_identifier, "string",
+                        f"Cluster identifier of the {name} Aurora cluster (CloudWatch dimension DBClusterIdentifier)")
             self.published[f"database/{name}/reader_endpoint"] = cluster.reader_endpoint
             self.export(f"database_{name.replace('-', '_')}_reader_endpoint", cluster.reader_endpoint, "string",
                         f"Reader endpoint of the {name} Aurora cluster (load-balanced over the readers)")
@@ -254,6 +260,8 @@ class DataStack(PlatformStack):
                         f"Primary endpoint of the {name} cache (TLS, IAM authentication)")
             self.export(f"cache_{variable}_user", cache.app_user_id, "string",
                         f"User the app authenticates as (IAM) on the {name} cache")
+            self.export(f"cache_{variable}_replication_group_id", cache.replication_group.replication_group_id,
+                        "string", f"Replication group of the {name} cache (its nodes are <id>-001, -002, ...)")
             self.published[f"cache/{name}/endpoint"] = cache.primary_endpoint
             self.published[f"cache/{name}/reader_endpoint"] = cache.reader_endpoint
             self.published[f"cache/{name}/user"] = cache.app_user_id

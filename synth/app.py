@@ -18,11 +18,12 @@ from stacks.base import PlatformStack  # noqa: E402
 from stacks.compute import ComputeStack  # noqa: E402
 from stacks.data import DataStack  # noqa: E402
 from stacks.network import NetworkStack  # noqa: E402
+from stacks.ops import OpsStack  # noqa: E402
 from stacks.state import StateStack  # noqa: E402
 from synth.output import staged_output  # noqa: E402
 
 # Dependency order: a stack only reads the exports of stacks before it.
-STACK_TYPES: tuple[type[PlatformStack], ...] = (StateStack, NetworkStack, DataStack, ComputeStack)
+STACK_TYPES: tuple[type[PlatformStack], ...] = (StateStack, NetworkStack, DataStack, ComputeStack, OpsStack)
 PLATFORM_MANIFEST = "platform.json"
 
 

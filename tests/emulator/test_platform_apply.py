@@ -43,6 +43,7 @@ class Scenario:
     network: TerraformWorkdir
     data: TerraformWorkdir
     compute: TerraformWorkdir | None
+    ops: TerraformWorkdir
 
     def client(self, service: str, region: str | None = None) -> object:
         return boto3.client(service, region_name=region or self.config.regions.primary,
@@ -67,12 +68,12 @@ def scenario(request, tmp_path_factory) -> Iterator[Scenario]:
             "CreateBucketConfiguration": {"LocationConstraint": config.state_region}}
         s3.create_bucket(Bucket=config.state_bucket, **location)  # what the state stack's test proves it builds
         workdirs = {layer: emulator_workdir(root / "out", f"{config.name_prefix}-{layer}", root / layer,
-                                            moto.endpoint_url) for layer in ("network", "data", "compute")
+                                            moto.endpoint_url) for layer in ("network", "data", "compute", "ops")
                     if layer != "compute" or ComputeStack.applies_to(config)}
         workdirs["network"].init()
         workdirs["network"].apply()
         yield Scenario(config=config, moto=moto, network=workdirs["network"], data=workdirs["data"],
-                       compute=workdirs.get("compute"))
+                       compute=workdirs.get("compute"), ops=workdirs["ops"])
     finally:
         moto.stop()
 
@@ -107,6 +108,49 @@ def test_compute_stack_applies_and_plans_clean(scenario):
 def test_what_aws_reports_matches_the_compute_tier(scenario):
     outputs = _outputs(_compute(scenario))  # skips first where there is no compute tier
     COMPUTE_CHECKS[scenario.config.blueprint](scenario, outputs)
+
+
+def test_ops_stack_applies_and_plans_clean(scenario):
+    scenario.ops.init()
+    scenario.ops.apply()
+    assert scenario.ops.plan(detailed_exitcode=True) == 0, scenario.ops.last_plan_output
+
+
+def test_what_aws_reports_matches_the_ops_tier(scenario):
+    config, outputs = scenario.config, _outputs(scenario.ops)
+    topic_arn = outputs["alarm_topic_arn"]
+    sns = scenario.client("sns")
+    attributes = sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"]
+    assert attributes["KmsMasterKeyId"] == outputs["kms_key_arn"]
+    subscribed = {s["Endpoint"] for s in sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]}
+    expected = {*config.ops.alarm_subscribers.emails, *config.ops.alarm_subscribers.https_endpoints}
+    assert expected and subscribed == expected
+    alarms = scenario.client("cloudwatch").describe_alarms(AlarmNamePrefix=config.name_prefix)["MetricAlarms"]
+    names = {a["AlarmName"] for a in alarms}
+    for alarm in alarms:  # every alarm reaches people, and tells them when it is over
+        assert alarm["AlarmActions"] == [topic_arn] and alarm["OKActions"] == [topic_arn], alarm["AlarmName"]
+        assert alarm["TreatMissingData"] in ("breaching", "notBreaching"), alarm["AlarmName"]
+    for name in config.data.queues:
+        assert f"{config.name_prefix}-{name}-dead-letters" in names
+    for name in [*config.data.databases, *config.data.aurora]:
+        assert f"{config.name_prefix}-{name}-db-cpu-high" in names
+    if config.compute.load_balancer:
+        rate = next(a for a in alarms if a["AlarmName"] == f"{config.name_prefix}-alb-5xx-rate")
+        assert rate["Threshold"] == config.ops.alarms.http_5xx_percent
+        assert {m["Id"] for m in rate["Metrics"]} == {"requests", "elb5xx", "target5xx", "result"}
+    for name in config.compute.fleets:
+        assert f"{config.name_prefix}-{name}-below-minimum" in names
+    for name in config.compute.services:
+        assert f"{config.name_prefix}-{name}-tasks-below-desired" in names
+    dashboards = scenario.client("cloudwatch").list_dashboards()["DashboardEntries"]
+    assert [d["DashboardName"] for d in dashboards] == [outputs["dashboard_name"]]
+
+
+def test_ops_destroys_cleanly(scenario):
+    scenario.ops.destroy()
+    assert not scenario.client("cloudwatch").describe_alarms(AlarmNamePrefix=scenario.config.name_prefix)[
+        "MetricAlarms"]
+    assert not scenario.client("sns").list_topics()["Topics"]
 
 
 def test_compute_destroys_cleanly(scenario):

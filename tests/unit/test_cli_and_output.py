@@ -27,9 +27,10 @@ def test_no_arguments_synthesizes_notebookly_dev_into_cdktf_out(tmp_path):
     assert completed.returncode == 0, completed.stderr
     out = tmp_path / "cdktf.out"
     assert sorted(p.name for p in (out / "stacks").iterdir()) == [
-        "notebookly-dev-compute", "notebookly-dev-data", "notebookly-dev-network", "notebookly-dev-state"]
+        "notebookly-dev-compute", "notebookly-dev-data", "notebookly-dev-network", "notebookly-dev-ops",
+        "notebookly-dev-state"]
     manifest = json.loads((out / "platform.json").read_text())
-    assert [s["layer"] for s in manifest["stacks"]] == ["state", "network", "data", "compute"]
+    assert [s["layer"] for s in manifest["stacks"]] == ["state", "network", "data", "compute", "ops"]
     assert "Synthesized notebookly/dev into cdktf.out/" in completed.stdout
     assert "notebookly-dev-network" in completed.stdout and "resources" in completed.stdout
     assert "end-of-life" not in completed.stderr  # the jsii Node banner is silenced

@@ -21,7 +21,8 @@ def test_this_process_imports_only_the_bindings_it_uses():
     package = sys.modules[provider_import.PACKAGE]
     assert getattr(package, "__platform_lazy__", False) is True
     loaded = [m for m in sys.modules if m.startswith(f"{provider_import.PACKAGE}.")]
-    assert 5 < len(loaded) < 200  # the stock import loads all 2,135 submodules
+    # Every blueprint in this process uses ~150 resource types (two modules each); the stock import loads 2,135.
+    assert 5 < len(loaded) < 600
     assert package.vpc.Vpc.TF_RESOURCE_TYPE == "aws_vpc"  # attribute access imports on demand
     with pytest.raises(AttributeError):
         package.no_such_resource  # noqa: B018

@@ -1,0 +1,111 @@
+"""The `ops:` section of a blueprint environment: who alarms reach, the alarm thresholds, the
+dashboard, the audit trail and the cost guard-rails.
+
+Defaults are the production ones: every alarm on, CloudTrail on, a dashboard. An alarm that reaches
+nobody is a configuration error in production (`ops_rules`); a non-production environment may run
+without subscribers, so its alarms are visible on the dashboard and in the console only.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import Field, field_validator, model_validator
+
+from configuration.base import Strict
+
+if TYPE_CHECKING:
+    from configuration.schema import BlueprintConfig
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,63}$", re.IGNORECASE)
+
+
+class Subscribers(Strict):
+    """Who receives the environment's alarms (an SNS topic encrypted with the ops key)."""
+
+    emails: list[str] = Field(default_factory=list, description="Addresses confirmed by their owners (SNS "
+                              "sends a confirmation mail first).")
+    https_endpoints: list[str] = Field(default_factory=list, description="HTTPS webhooks of chat tools "
+                                       "(Slack/Teams/PagerDuty integrations); plain http is refused.")
+
+    @field_validator("emails")
+    @classmethod
+    def _emails(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not EMAIL.fullmatch(value):
+                raise ValueError(f"{value!r} is not an e-mail address; fix: e.g. ops@example.com")
+        return values
+
+    @field_validator("https_endpoints")
+    @classmethod
+    def _https(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not re.fullmatch(r"https://[^\s/]+(/\S*)?", value):
+                raise ValueError(f"{value!r} is not an https:// URL; fix: use the tool's HTTPS webhook "
+                                 "(alarm text must not travel in clear)")
+        return values
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.emails or self.https_endpoints)
+
+
+class Thresholds(Strict):
+    """Alarm thresholds. Seed 004 asks for 1 % 5xx, seed 002 for 5 %; both for p95 latency above 2 s."""
+
+    http_5xx_percent: Annotated[float, Field(gt=0, le=50)] = Field(
+        default=1.0, description="Load balancer 5xx responses (its own plus the targets') as a share of requests.")
+    latency_p95_seconds: Annotated[float, Field(gt=0, le=60)] = 2.0
+    cpu_percent: Annotated[int, Field(ge=10, le=100)] = Field(
+        default=80, description="Average CPU of a fleet or service, sustained for 10 minutes.")
+    database_cpu_percent: Annotated[int, Field(ge=10, le=100)] = 80
+    database_free_storage_percent: Annotated[int, Field(ge=1, le=50)] = Field(
+        default=10, description="Free storage below this share of the allocated storage (RDS instances).")
+    database_connections_percent: Annotated[int, Field(ge=10, le=100)] = Field(
+        default=80, description="Connections above this share of the engine's max_connections for the class.")
+    cache_cpu_percent: Annotated[int, Field(ge=10, le=100)] = 80
+    cache_evictions: Annotated[int, Field(ge=1)] = Field(
+        default=100, description="Keys evicted per 5 minutes: the cache is too small for its working set.")
+
+
+class Budget(Strict):
+    """An AWS Budget on the account's monthly cost, notifying at each threshold (actual and forecast)."""
+
+    monthly_limit_usd: Annotated[float, Field(gt=0)] = Field(description="Seed 004: 100.")
+    thresholds_percent: list[Annotated[int, Field(ge=1, le=1000)]] = Field(default_factory=lambda: [80, 100])
+    billing_alarm: bool = Field(default=True, description="Also a CloudWatch EstimatedCharges alarm at the "
+                                "limit (us-east-1), which fires within hours where budgets notify daily.")
+
+    @field_validator("thresholds_percent")
+    @classmethod
+    def _distinct(cls, values: list[int]) -> list[int]:
+        if not values or len(set(values)) != len(values):
+            raise ValueError(f"thresholds_percent {values}; fix: one or more distinct percentages, e.g. [80, 100]")
+        return sorted(values)
+
+
+class Ops(Strict):
+    alarm_subscribers: Subscribers = Field(default_factory=Subscribers)
+    alarms: Thresholds = Field(default_factory=Thresholds)
+    dashboard: bool = Field(default=True, description="A CloudWatch dashboard of the environment's tiers.")
+    audit_trail: bool = Field(default=True, description="A multi-region CloudTrail with log validation, KMS, "
+                              "CloudWatch Logs delivery and the CIS security alarms. One per account is "
+                              "enough: turn it off in environments sharing an account with one that has it.")
+    trail_log_retention_days: Annotated[int, Field(ge=365)] = Field(
+        default=365, description="CloudWatch Logs retention of the trail; the bucket keeps files longer.")
+    budget: Budget | None = Field(default=None, description="Monthly cost budget and billing alarm.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Ops:
+        if self.budget and self.budget.billing_alarm and self.alarm_subscribers.is_empty:
+            raise ValueError("ops.budget.billing_alarm is on but ops.alarm_subscribers is empty: the billing "
+                             "alarm would reach nobody; fix: add ops.alarm_subscribers.emails")
+        return self
+
+
+def ops_rules(config: BlueprintConfig) -> None:
+    """Rules that tie the ops section to production."""
+    if config.is_production and config.ops.alarm_subscribers.is_empty:
+        raise ValueError("ops.alarm_subscribers is empty in a production environment: its alarms would reach "
+                         "nobody; fix: add ops.alarm_subscribers.emails (or https_endpoints)")

@@ -1,0 +1,104 @@
+"""The environment's alarm topic: SNS, encrypted with a customer key, subscribed by the people and
+chat tools of the configuration, publishable only by this account's services over TLS.
+
+The key is created by the stack; `alarm_topic_key_grants` is what it must grant: CloudWatch (and
+whichever other services publish, e.g. budgets or EventBridge) encrypt with it when they publish.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from cdktf import TerraformProvider
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
+    DataAwsIamPolicyDocument,
+    DataAwsIamPolicyDocumentStatement,
+    DataAwsIamPolicyDocumentStatementCondition,
+    DataAwsIamPolicyDocumentStatementPrincipals,
+)
+from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
+from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
+from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
+from constructs import Construct
+
+from modules.kms import EncryptionKey, ServiceGrant
+
+PUBLISHERS = ("cloudwatch.amazonaws.com",)
+
+
+def alarm_topic_key_grants(account_id: str, publishers: Sequence[str] = PUBLISHERS) -> list[ServiceGrant]:
+    """What the topic's key must grant: each publishing service encrypts messages for this account only."""
+    return [ServiceGrant(service=service, actions=("kms:GenerateDataKey*", "kms:Decrypt"),
+                         conditions=[("StringEquals", "aws:SourceAccount", [account_id])])
+            for service in publishers]
+
+
+@dataclass(frozen=True)
+class AlarmTopicProps:
+    name: str
+    """Topic name, e.g. 'notebookly-prod-alarms'."""
+    encryption_key: EncryptionKey
+    """Customer key (SSE-KMS); its policy needs alarm_topic_key_grants for the same publishers."""
+    account_id: str
+    """Only services acting for this account may publish (aws:SourceAccount)."""
+    emails: Sequence[str] = ()
+    """E-mail subscribers; each receives a confirmation mail it must accept."""
+    https_endpoints: Sequence[str] = ()
+    """HTTPS webhooks of chat or paging tools."""
+    publishers: Sequence[str] = field(default_factory=lambda: PUBLISHERS)
+    """Service principals allowed to publish; CloudWatch alarms always, add budgets.amazonaws.com or
+    events.amazonaws.com where those notify through the topic."""
+    partition: str = "aws"
+    provider: TerraformProvider | None = None
+    """Provider (region) of the topic; the billing alarm needs a topic in us-east-1."""
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", self.name):
+            raise ValueError(f"topic name {self.name!r}; fix: 1-256 letters, digits, hyphens or underscores")
+        insecure = [e for e in self.https_endpoints if not e.startswith("https://")]
+        if insecure:
+            raise ValueError(f"endpoints {insecure} are not HTTPS; fix: use https:// webhooks")
+        if "cloudwatch.amazonaws.com" not in self.publishers:
+            raise ValueError(f"publishers {list(self.publishers)} leave out cloudwatch.amazonaws.com; fix: keep it, "
+                             "an alarm topic CloudWatch cannot publish to is silent")
+
+
+class AlarmTopic(Construct):
+    def __init__(self, scope: Construct, id: str, props: AlarmTopicProps) -> None:
+        super().__init__(scope, id)
+        where = {"provider": props.provider}
+        self.topic = SnsTopic(self, "topic", name=props.name, kms_master_key_id=props.encryption_key.arn, **where)
+        for index, email in enumerate(props.emails):
+            SnsTopicSubscription(self, f"email-{index}", topic_arn=self.topic.arn, protocol="email", endpoint=email,
+                                 **where)
+        for index, url in enumerate(props.https_endpoints):
+            SnsTopicSubscription(self, f"https-{index}", topic_arn=self.topic.arn, protocol="https", endpoint=url,
+                                 **where)
+        document = DataAwsIamPolicyDocument(self, "policy-document", statement=[
+            DataAwsIamPolicyDocumentStatement(
+                sid="AccountManagesTopic", actions=["sns:GetTopicAttributes", "sns:SetTopicAttributes",
+                                                    "sns:Subscribe", "sns:ListSubscriptionsByTopic", "sns:Publish"],
+                principals=[DataAwsIamPolicyDocumentStatementPrincipals(
+                    type="AWS", identifiers=[f"arn:{props.partition}:iam::{props.account_id}:root"])],
+                resources=[self.topic.arn]),
+            DataAwsIamPolicyDocumentStatement(
+                sid="ServicesOfThisAccountPublish", actions=["sns:Publish"],
+                principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="Service",
+                                                                        identifiers=sorted(props.publishers))],
+                resources=[self.topic.arn],
+                condition=[DataAwsIamPolicyDocumentStatementCondition(
+                    test="StringEquals", variable="aws:SourceAccount", values=[props.account_id])]),
+            DataAwsIamPolicyDocumentStatement(
+                sid="DenyPlainHttp", effect="Deny", actions=["sns:Publish"],
+                principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="*", identifiers=["*"])],
+                resources=[self.topic.arn],
+                condition=[DataAwsIamPolicyDocumentStatementCondition(
+                    test="Bool", variable="aws:SecureTransport", values=["false"])]),
+        ], **where)
+        SnsTopicPolicy(self, "policy", arn=self.topic.arn, policy=document.json, **where)
+
+    @property
+    def arn(self) -> str:
+        return self.topic.arn
