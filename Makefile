@@ -6,7 +6,7 @@ BLUEPRINT ?= notebookly
 ENV ?= dev
 JOBS ?= 2
 
-.PHONY: setup synth test test-fast lint scan bench clean
+.PHONY: setup services synth test test-fast lint scan bench clean
 
 setup: $(VENV)/.installed
 
@@ -16,10 +16,13 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[test]"
 	@touch $@
 
+services:  ## database server binaries the Lambda-code tests start on loopback (PostgreSQL, MariaDB)
+	bash scripts/test-services.sh
+
 synth: setup  ## synthesize a blueprint environment into cdktf.out/ (default notebookly/dev)
 	$(PY) main.py --blueprint $(BLUEPRINT) --env $(ENV)
 
-test: setup  ## lint, then all five layers: unit, terraform validate, offline plan, checkov, emulator apply
+test: setup services  ## lint, then all five layers: unit, terraform validate, offline plan, checkov, emulator apply
 	$(PY) -m ruff check .
 	$(PY) -m pytest -n $(JOBS) --dist loadgroup
 

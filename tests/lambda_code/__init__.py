@@ -1,0 +1,1 @@
+"""Test the Lambda function code: sales report against real database servers, SNS via moto, packaging."""
