@@ -96,6 +96,17 @@ class Ops(Strict):
         default=365, description="CloudWatch Logs retention of the trail; the bucket keeps files longer.")
     budget: Budget | None = Field(default=None, description="Monthly cost budget and billing alarm.")
 
+    @field_validator("trail_log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        from configuration.schema import LOG_RETENTION_DAYS  # the schema imports this module
+
+        allowed = [days for days in LOG_RETENTION_DAYS if days >= 365]
+        if value not in allowed:
+            raise ValueError(f"{value} is not a CloudWatch Logs retention period of a year or more; "
+                             f"fix: use one of {allowed}")
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> Ops:
         if self.budget and self.budget.billing_alarm and self.alarm_subscribers.is_empty:

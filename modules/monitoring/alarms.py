@@ -76,11 +76,14 @@ class AlarmSpec:
         if (self.metric is None) == (self.expression is None):
             raise ValueError(f"alarm {self.key!r} needs exactly one of metric or expression; fix: pass one")
         if self.expression is not None:
-            missing = [i for i in self.metrics if not re.fullmatch(r"[a-z][a-zA-Z0-9_]*", i)]
+            missing = [i for i in self.metrics if not re.fullmatch(r"[a-z][a-zA-Z0-9_]*", i) or i == "result"]
             if not self.metrics or missing:
                 raise ValueError(f"alarm {self.key!r}: expression {self.expression!r} needs metrics with lower-case "
-                                 f"ids; got {sorted(self.metrics)}; fix: name each input, e.g. {{'requests': ...}}")
-        if self.period_seconds not in (10, 30) and self.period_seconds % 60:
+                                 f"ids other than 'result'; got {sorted(self.metrics)}; "
+                                 "fix: name each input, e.g. {'requests': ...}")
+        if self.evaluation_periods < 1:
+            raise ValueError(f"alarm {self.key!r}: evaluation_periods {self.evaluation_periods}; fix: 1 or more")
+        if self.period_seconds not in (10, 30) and (self.period_seconds % 60 or self.period_seconds <= 0):
             raise ValueError(f"alarm {self.key!r}: period {self.period_seconds}s; fix: 10, 30 or a multiple of 60")
         points = self.datapoints_to_alarm
         if points is not None and not 1 <= points <= self.evaluation_periods:

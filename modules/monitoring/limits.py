@@ -5,15 +5,13 @@ less what RDS reserves; the whole memory is used here, so the limits are slightl
 alarm fires a little late rather than falsely):
 - MySQL: DBInstanceClassMemory / 12582880
 - PostgreSQL and Aurora PostgreSQL: LEAST(DBInstanceClassMemory / 9531392, 5000)
-- Aurora MySQL: AWS publishes a table per class (1,000 connections on 16 GiB, then +1,000 per doubling
-  of memory, up to 16,000); smaller classes follow the MySQL formula.
+- Aurora MySQL: the table AWS publishes per class memory (45 on 2 GiB up to 7,000 on 768 GiB).
 Sources: the RDS User Guide "Maximum number of database connections" and the Aurora User Guide
 "Maximum connections to an Aurora MySQL DB instance".
 """
 
 from __future__ import annotations
 
-import math
 import re
 
 GIB = 1024 ** 3
@@ -24,6 +22,9 @@ _SIZES = ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xla
 _SIZE_FACTOR = {"large": 1, "xlarge": 2, "2xlarge": 4, "4xlarge": 8, "8xlarge": 16, "12xlarge": 24,
                 "16xlarge": 32, "24xlarge": 48, "32xlarge": 64}
 SERVERLESS_GIB_PER_ACU = 2
+# Aurora MySQL's published max_connections by class memory (GiB); sizes between take the lower entry.
+_AURORA_MYSQL_BY_MEMORY = ((2, 45), (4, 90), (8, 135), (16, 1000), (32, 2000), (64, 3000), (128, 4000),
+                           (256, 5000), (384, 6000), (768, 7000))
 
 
 def class_memory_gib(instance_class: str, serverless_max_acu: float | None = None) -> float:
@@ -51,7 +52,7 @@ def max_connections(engine: str, instance_class: str, serverless_max_acu: float 
     if engine == "mysql":
         return int(memory // 12582880)
     if engine == "aurora-mysql":
-        if memory < 16 * GIB:
-            return int(memory // 12582880)
-        return int(min(1000 * (1 + math.log2(memory / (16 * GIB))), 16000))
+        gib = memory / GIB
+        fitting = [limit for size, limit in _AURORA_MYSQL_BY_MEMORY if size <= gib]
+        return fitting[-1] if fitting else _AURORA_MYSQL_BY_MEMORY[0][1]
     raise ValueError(f"engine {engine!r}; fix: mysql, postgres, aurora-mysql or aurora-postgresql")
