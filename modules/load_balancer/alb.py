@@ -13,8 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from cdktf import TerraformIterator, Token
-from cdktf_cdktf_provider_aws.acm_certificate import AcmCertificate
+from cdktf import Token
 from cdktf_cdktf_provider_aws.acm_certificate_validation import AcmCertificateValidation
 from cdktf_cdktf_provider_aws.lb import Lb, LbAccessLogs
 from cdktf_cdktf_provider_aws.lb_listener import (
@@ -30,11 +29,11 @@ from cdktf_cdktf_provider_aws.lb_listener_rule import (
     LbListenerRuleConditionPathPattern,
 )
 from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGroupHealthCheck
-from cdktf_cdktf_provider_aws.route53_record import Route53Record
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
+from modules.certificate import DnsValidatedCertificate, DnsValidatedCertificateProps
 from modules.s3_bucket import SecureBucket
 
 ANYWHERE = "0.0.0.0/0"
@@ -174,22 +173,13 @@ class PublicLoadBalancer(Construct):
                 interval=15, timeout=5, healthy_threshold=2, unhealthy_threshold=3))
 
     def _certificate(self, spec: CertificateSpec) -> str:
-        certificate = AcmCertificate(
-            self, "certificate", domain_name=spec.domain_name,
-            subject_alternative_names=list(spec.alternative_names) or None, validation_method="DNS",
-            lifecycle={"create_before_destroy": True})
-        options = TerraformIterator.from_complex_list(certificate.domain_validation_options, "domain_name")
-        records = Route53Record(
-            self, "certificate-validation-record", for_each=options, zone_id=spec.hosted_zone_id,
-            name=options.get_string("resource_record_name"), type=options.get_string("resource_record_type"),
-            records=[options.get_string("resource_record_value")], ttl=300, allow_overwrite=True)
-        # Iterate the set itself: tolist() over a set of partly unknown objects hides the keys until apply,
-        # while the domain names (the keys) are known at plan time.
-        records.add_override("for_each", "${{ for option in %s.domain_validation_options : "
-                                         "option.domain_name => option }}" % certificate.fqn)
-        self.certificate_validation = AcmCertificateValidation(
-            self, "certificate-validation", certificate_arn=certificate.arn, depends_on=[records])
-        return self.certificate_validation.certificate_arn
+        # 'Default' is left out of resource addresses: the certificate, its records and its validation keep
+        # the addresses they had when this construct created them itself (no state moves).
+        certificate = DnsValidatedCertificate(self, "Default", DnsValidatedCertificateProps(
+            domain_name=spec.domain_name, alternative_names=spec.alternative_names,
+            hosted_zone_id=spec.hosted_zone_id))
+        self.certificate_validation = certificate.validation
+        return certificate.arn
 
     @property
     def security_group_id(self) -> str:

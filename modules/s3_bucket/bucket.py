@@ -3,7 +3,10 @@
 Secure settings are not options: all public access is blocked, ACLs are disabled (bucket owner
 enforced), the policy refuses plain HTTP and TLS below 1.2, versioning is on. What varies is
 declared in the props: the key, where access logs go, lifecycle, and whether the bucket itself
-receives access logs (S3 allows only SSE-S3 on such a target bucket).
+receives access logs (S3 allows only SSE-S3 on such a target bucket). Constructs that need a
+service admitted (CloudFront reading a site, log delivery writing) add statements to the bucket's
+one policy with `add_policy_statements`: S3 keeps a single policy per bucket, so a second
+aws_s3_bucket_policy would silently replace this one.
 """
 
 from __future__ import annotations
@@ -94,6 +97,11 @@ class SecureBucketProps:
     load_balancer_log_writer: str | None = None
     """ARN of the region's Elastic Load Balancing account: the bucket receives ALB access logs (SSE-S3,
     the only encryption ALB log delivery supports) under AWSLogs/<account_id>/ only."""
+    cloudtrail_writer_trail_arn: str | None = None
+    """ARN of the one CloudTrail trail delivering its log files here (modules.audit.AuditTrail; build it with
+    modules.audit.trail_arn, the trail does not exist yet when S3 checks the policy): the policy admits
+    cloudtrail.amazonaws.com for that trail only (aws:SourceArn), GetBucketAcl on the bucket and PutObject under
+    AWSLogs/<trail account>/. No ACL condition: ownership is BucketOwnerEnforced. Default none."""
     lifecycle_rules: Sequence[LifecycleRule] = field(default_factory=lambda: DEFAULT_LIFECYCLE)
     force_destroy: bool = False
     """Default false: Terraform refuses to delete a bucket that still holds objects."""
@@ -109,6 +117,11 @@ class SecureBucketProps:
             raise ValueError(f"bucket {self.bucket_name!r} has no access_logs_to; fix: pass the access-log bucket")
         if log_target and not self.account_id:
             raise ValueError(f"access-log bucket {self.bucket_name!r} needs account_id to scope log delivery")
+        trail = self.cloudtrail_writer_trail_arn
+        if trail is not None and not _is_trail_arn(trail):
+            raise ValueError(f"bucket {self.bucket_name!r}: cloudtrail_writer_trail_arn {trail!r} is not a trail ARN; "
+                             "fix: pass modules.audit.trail_arn(...), 'arn:<partition>:cloudtrail:<region>:<account>"
+                             ":trail/<name>'")
 
 
 class SecureBucket(Construct):
@@ -131,7 +144,9 @@ class SecureBucket(Construct):
         S3BucketServerSideEncryptionConfigurationA(self, "encryption", bucket=bucket_id, rule=[
             S3BucketServerSideEncryptionConfigurationRuleA(
                 apply_server_side_encryption_by_default=encryption, bucket_key_enabled=bool(key))], **where)
-        self.policy = S3BucketPolicy(self, "policy", bucket=bucket_id, policy=self._policy(props).json, **where)
+        self.policy_document = self._policy(props)
+        self.policy = S3BucketPolicy(self, "policy", bucket=bucket_id, policy=self.policy_document.json, **where)
+        self.cloudtrail_writer_trail_arn = props.cloudtrail_writer_trail_arn  # AuditTrail checks it names the trail
         if props.access_logs_to is not None:
             S3BucketLoggingA(self, "access-logging", bucket=bucket_id, target_bucket=props.access_logs_to.name,
                              target_prefix=props.access_log_prefix or f"{props.bucket_name}/",
@@ -146,6 +161,18 @@ class SecureBucket(Construct):
     @property
     def arn(self) -> str:
         return self.bucket.arn
+
+    def add_policy_statements(self, *statements: DataAwsIamPolicyDocumentStatement) -> None:
+        """Admit more principals through the bucket's one policy. Each statement needs a sid not yet used
+        (the policy document refuses duplicates); the deny statements above still apply to them."""
+        used = {s.sid for s in self._statements}
+        for statement in statements:
+            if not statement.sid or statement.sid in used:
+                raise ValueError(f"bucket policy statement sid {statement.sid!r} is missing or already used "
+                                 f"({sorted(filter(None, used))}); fix: give each added statement its own sid")
+            used.add(statement.sid)
+        self._statements.extend(statements)
+        self.policy_document.put_statement(self._statements)
 
     def _policy(self, props: SecureBucketProps) -> DataAwsIamPolicyDocument:
         anyone = [DataAwsIamPolicyDocumentStatementPrincipals(type="*", identifiers=["*"])]
@@ -174,7 +201,25 @@ class SecureBucket(Construct):
                 principals=[DataAwsIamPolicyDocumentStatementPrincipals(
                     type="AWS", identifiers=[props.load_balancer_log_writer])],
                 actions=["s3:PutObject"], resources=[f"{self.bucket.arn}/AWSLogs/{props.account_id}/*"]))
+        if props.cloudtrail_writer_trail_arn:
+            trail, account = props.cloudtrail_writer_trail_arn, props.cloudtrail_writer_trail_arn.split(":")[4]
+            for sid, action, resource in (("AllowCloudTrailAclCheck", "s3:GetBucketAcl", self.bucket.arn),
+                                          ("AllowCloudTrailDelivery", "s3:PutObject",
+                                           f"{self.bucket.arn}/AWSLogs/{account}/*")):
+                statements.append(DataAwsIamPolicyDocumentStatement(
+                    sid=sid, actions=[action], resources=[resource],
+                    principals=[DataAwsIamPolicyDocumentStatementPrincipals(
+                        type="Service", identifiers=["cloudtrail.amazonaws.com"])],
+                    condition=[DataAwsIamPolicyDocumentStatementCondition(
+                        test="StringEquals", variable="aws:SourceArn", values=[trail])]))
+        self._statements = statements
         return DataAwsIamPolicyDocument(self, "policy-document", statement=statements)
+
+
+def _is_trail_arn(arn: str) -> bool:
+    parts = arn.split(":")
+    return (len(parts) == 6 and parts[0] == "arn" and parts[2] == "cloudtrail" and parts[4].isdigit()
+            and len(parts[4]) == 12 and parts[5].startswith("trail/") and len(parts[5]) > len("trail/"))
 
 
 def _lifecycle_rule(rule: LifecycleRule) -> S3BucketLifecycleConfigurationRule:

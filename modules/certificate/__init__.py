@@ -1,0 +1,3 @@
+from modules.certificate.certificate import DnsValidatedCertificate, DnsValidatedCertificateProps
+
+__all__ = ["DnsValidatedCertificate", "DnsValidatedCertificateProps"]
