@@ -85,6 +85,43 @@ class Budget(Strict):
         return sorted(values)
 
 
+class SalesReport(Strict):
+    """Seed 000's daily sales report: two functions read yesterday's orders from a database of the
+    blueprint and mail a summary, every morning, with no server running in between."""
+
+    database: str = Field(description="Name of a data.databases entry holding the orders (MySQL or PostgreSQL).")
+    time_zone: str = Field(description="IANA time zone of the shop: the report covers its local yesterday and "
+                           "is sent at `at` local time, daylight saving included.")
+    at: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="Local time, HH:MM.")
+    recipients: list[str] = Field(min_length=1, description="E-mail addresses the report is sent to.")
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    brand: str = Field(default="Daily", min_length=1, max_length=40, description="Name in the mail subject.")
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone; fix: e.g. America/New_York") from None
+        return value
+
+    @field_validator("recipients")
+    @classmethod
+    def _recipients(cls, values: list[str]) -> list[str]:
+        return Subscribers._emails(values)
+
+    @property
+    def hour(self) -> int:
+        return int(self.at[:2])
+
+    @property
+    def minute(self) -> int:
+        return int(self.at[3:])
+
+
 class Ops(Strict):
     alarm_subscribers: Subscribers = Field(default_factory=Subscribers)
     alarms: Thresholds = Field(default_factory=Thresholds)
@@ -95,6 +132,7 @@ class Ops(Strict):
     trail_log_retention_days: Annotated[int, Field(ge=365)] = Field(
         default=365, description="CloudWatch Logs retention of the trail; the bucket keeps files longer.")
     budget: Budget | None = Field(default=None, description="Monthly cost budget and billing alarm.")
+    sales_report: SalesReport | None = Field(default=None, description="Daily sales report (the reports stack).")
 
     @field_validator("trail_log_retention_days")
     @classmethod
@@ -109,14 +147,18 @@ class Ops(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Ops:
-        if self.budget and self.budget.billing_alarm and self.alarm_subscribers.is_empty:
-            raise ValueError("ops.budget.billing_alarm is on but ops.alarm_subscribers is empty: the billing "
-                             "alarm would reach nobody; fix: add ops.alarm_subscribers.emails")
+        if self.budget and self.alarm_subscribers.is_empty:
+            raise ValueError("ops.budget is set but ops.alarm_subscribers is empty: budget notifications and the "
+                             "billing alarm would reach nobody; fix: add ops.alarm_subscribers.emails")
         return self
 
 
 def ops_rules(config: BlueprintConfig) -> None:
-    """Rules that tie the ops section to production."""
+    """Rules that tie the ops section to production and to the data stores."""
+    report = config.ops.sales_report
+    if report and report.database not in config.data.databases:
+        raise ValueError(f"ops.sales_report.database {report.database!r} is not under data.databases "
+                         f"{sorted(config.data.databases)}; fix: name the database holding the orders")
     if config.is_production and config.ops.alarm_subscribers.is_empty:
         raise ValueError("ops.alarm_subscribers is empty in a production environment: its alarms would reach "
                          "nobody; fix: add ops.alarm_subscribers.emails (or https_endpoints)")

@@ -12,6 +12,15 @@ from __future__ import annotations
 from constructs import Construct
 
 from configuration import BlueprintConfig
+from modules.audit import (
+    AuditTrail,
+    AuditTrailProps,
+    SecurityEventAlarms,
+    SecurityEventAlarmsProps,
+    cloudtrail_key_grants,
+    trail_arn,
+)
+from modules.billing import BILLING_REGION, BillingGuard, BillingGuardProps
 from modules.kms import EncryptionKey, EncryptionKeyProps, ServiceGrant
 from modules.monitoring import (
     AlarmSet,
@@ -23,6 +32,7 @@ from modules.monitoring import (
     LogErrorFilter,
     LogErrorFilterProps,
     Metric,
+    NotificationTopic,
     OperationsDashboard,
     OperationsDashboardProps,
     alarm_topic_key_grants,
@@ -35,9 +45,11 @@ from modules.monitoring import (
     log_errors_alarm,
     service_alarms,
 )
+from modules.s3_bucket import LifecycleRule, SecureBucket, SecureBucketProps
 from stacks.base import PlatformStack
 from stacks.compute import ComputeStack, variable
 from stacks.data import DataStack
+from stacks.storage import access_log_bucket
 
 
 class OpsStack(PlatformStack):
@@ -62,20 +74,42 @@ class OpsStack(PlatformStack):
         self._watch_data()
         self.alarms = AlarmSet(self, "alarms", AlarmSetProps(
             name_prefix=config.name_prefix, alarm_actions=[self.topic.arn], alarms=self.alarm_specs))
+        security_alarm_arns = self._audit_trail() if config.ops.audit_trail else []
+        if config.ops.budget:
+            self._billing()
         if config.ops.dashboard:
             dashboard = OperationsDashboard(self, "dashboard", OperationsDashboardProps(
                 name=config.name_prefix, region=config.regions.primary, sections=self.sections,
-                alarm_arns=self.alarms.arns))
+                alarm_arns=[*self.alarms.arns, *security_alarm_arns]))
             self.export("dashboard_name", dashboard.dashboard.dashboard_name, "string", "CloudWatch dashboard")
 
     # -- the key and the topic --------------------------------------------------------------------------
 
     @property
+    def bills_here(self) -> bool:
+        """Billing metrics and budgets notify from us-east-1: the alarm topic serves them if it is there."""
+        return self.config.regions.primary == BILLING_REGION
+
+    @property
     def publishers(self) -> tuple[str, ...]:
-        return ("cloudwatch.amazonaws.com",)
+        billing = ("budgets.amazonaws.com",) if self.config.ops.budget and self.bills_here else ()
+        return ("cloudwatch.amazonaws.com", *billing)
+
+    @property
+    def trail_name(self) -> str:
+        return f"{self.config.name_prefix}-audit"
+
+    @property
+    def trail_log_group_name(self) -> str:
+        return f"/aws/cloudtrail/{self.config.name_prefix}"
 
     def _key_grants(self) -> list[ServiceGrant]:
-        return alarm_topic_key_grants(self.config.account_id, self.publishers)
+        config = self.config
+        grants = alarm_topic_key_grants(config.account_id, self.publishers)
+        if config.ops.audit_trail:
+            grants += cloudtrail_key_grants(config.account_id, config.regions.primary, self.trail_name,
+                                            self.trail_log_group_name, self.partition)
+        return grants
 
     def _key(self) -> EncryptionKey:
         config = self.config
@@ -164,3 +198,52 @@ class OpsStack(PlatformStack):
         log_filter = LogErrorFilter(self, f"{name}-log-errors", LogErrorFilterProps(
             name=f"{config.name_prefix}-{name}-errors", log_group_name=log_group_name, namespace=namespace))
         self.alarm_specs.append(log_errors_alarm(name, namespace, log_filter.metric_name))
+
+    # -- audit and cost ---------------------------------------------------------------------------------
+
+    def _audit_trail(self) -> list[str]:
+        """CloudTrail to its own bucket and to CloudWatch Logs, where the CIS filters raise alarms (returned)."""
+        config = self.config
+        access_logs = access_log_bucket(self, "trail-access-logs", config.data_bucket_name("trail-access-logs"),
+                                        config.account_id)
+        bucket = SecureBucket(self, "trail-bucket", SecureBucketProps(
+            bucket_name=config.data_bucket_name("audit-trail"), encryption_key=self.key, access_logs_to=access_logs,
+            cloudtrail_writer_trail_arn=trail_arn(config.account_id, config.regions.primary, self.trail_name,
+                                                  self.partition),
+            lifecycle_rules=(LifecycleRule(id="trail-files-to-glacier", transitions=((90, "GLACIER"),),
+                                           noncurrent_expiration_days=90),)))
+        trail = AuditTrail(self, "audit-trail", AuditTrailProps(
+            name=self.trail_name, account_id=config.account_id, region=config.regions.primary,
+            encryption_key=self.key, bucket=bucket, log_group_name=self.trail_log_group_name,
+            log_retention_days=config.ops.trail_log_retention_days, partition=self.partition))
+        security = SecurityEventAlarms(self, "security-alarms", SecurityEventAlarmsProps(
+            log_group_name=trail.log_group_name, alarm_topic_arns=[self.topic.arn], name_prefix=config.name_prefix,
+            namespace=f"{config.project}/{config.environment}/Security"))
+        self.export("trail_arn", trail.arn, "string", "Multi-region CloudTrail trail of the account")
+        self.export("trail_bucket_name", bucket.name, "string", "Bucket of the trail's log files")
+        self.export("trail_access_log_bucket_name", access_logs.name, "string", "Access logs of the trail bucket")
+        return [alarm.arn for alarm in security.alarms.values()]
+
+    def _billing(self) -> None:
+        """The budget and the EstimatedCharges alarm, both in us-east-1 (a topic of their own there if needed)."""
+        config, budget = self.config, self.config.ops.budget
+        assert budget is not None
+        topic: NotificationTopic = self.topic
+        provider = self.provider
+        if not self.bills_here:
+            provider = self.aws_provider("aws-billing", BILLING_REGION, alias="billing")
+            publishers = ("cloudwatch.amazonaws.com", "budgets.amazonaws.com")
+            key = EncryptionKey(self, "billing-key", EncryptionKeyProps(
+                alias=f"{config.name_prefix}-billing", description=f"Billing alarm topic of {config.name_prefix}",
+                account_id=config.account_id, partition=self.partition, provider=provider,
+                service_grants=alarm_topic_key_grants(config.account_id, publishers)))
+            subscribers = config.ops.alarm_subscribers
+            topic = AlarmTopic(self, "billing-topic", AlarmTopicProps(
+                name=f"{config.name_prefix}-billing", encryption_key=key, account_id=config.account_id,
+                emails=subscribers.emails, https_endpoints=subscribers.https_endpoints, publishers=publishers,
+                partition=self.partition, provider=provider))
+        BillingGuard(self, "billing", BillingGuardProps(
+            name=config.name_prefix, account_id=config.account_id, monthly_limit_usd=budget.monthly_limit_usd,
+            us_east_1_provider=provider, alarm_topic_arn=topic.arn, threshold_percentages=budget.thresholds_percent,
+            budget_topic_arn=topic.arn, estimated_charges_alarm=budget.billing_alarm, partition=self.partition))
+        self.export("billing_topic_arn", topic.arn, "string", "Topic of the budget and billing alarm (us-east-1)")

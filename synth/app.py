@@ -19,11 +19,13 @@ from stacks.compute import ComputeStack  # noqa: E402
 from stacks.data import DataStack  # noqa: E402
 from stacks.network import NetworkStack  # noqa: E402
 from stacks.ops import OpsStack  # noqa: E402
+from stacks.reports import ReportsStack  # noqa: E402
 from stacks.state import StateStack  # noqa: E402
 from synth.output import staged_output  # noqa: E402
 
 # Dependency order: a stack only reads the exports of stacks before it.
-STACK_TYPES: tuple[type[PlatformStack], ...] = (StateStack, NetworkStack, DataStack, ComputeStack, OpsStack)
+STACK_TYPES: tuple[type[PlatformStack], ...] = (StateStack, NetworkStack, DataStack, ComputeStack, OpsStack,
+                                                  ReportsStack)
 PLATFORM_MANIFEST = "platform.json"
 
 

@@ -81,6 +81,8 @@ class BillingGuardProps:
     budget_topic_arn: str | None = None
     """SNS topic notified by the budget (any region; often the alarm topic). Its policy needs
     budgets_publish_statement, its key (if any) budgets_topic_key_grant. At least one subscriber in all."""
+    estimated_charges_alarm: bool = True
+    """The EstimatedCharges alarm besides the budget: it fires within hours, where budgets notify daily."""
     partition: str = "aws"
 
     def __post_init__(self) -> None:
@@ -147,7 +149,7 @@ class BillingGuard(Construct):
         super().__init__(scope, id)
         limit = props.monthly_limit_usd
         threshold = props.alarm_threshold_usd if props.alarm_threshold_usd is not None else limit
-        self.alarm = CloudwatchMetricAlarm(
+        self.alarm = None if not props.estimated_charges_alarm else CloudwatchMetricAlarm(
             self, "estimated-charges-alarm", alarm_name=f"{props.name}-estimated-charges",
             alarm_description=f"Month-to-date estimated AWS charges above {threshold:,.2f} USD "
                               f"(monthly budget {limit:,.2f} USD)",

@@ -36,20 +36,19 @@ def alarm_topic_key_grants(account_id: str, publishers: Sequence[str] = PUBLISHE
 
 
 @dataclass(frozen=True)
-class AlarmTopicProps:
+class NotificationTopicProps:
     name: str
     """Topic name, e.g. 'notebookly-prod-alarms'."""
     encryption_key: EncryptionKey
-    """Customer key (SSE-KMS); its policy needs alarm_topic_key_grants for the same publishers."""
+    """Customer key (SSE-KMS); its policy needs alarm_topic_key_grants for the publishing services."""
     account_id: str
     """Only services acting for this account may publish (aws:SourceAccount)."""
     emails: Sequence[str] = ()
     """E-mail subscribers; each receives a confirmation mail it must accept."""
     https_endpoints: Sequence[str] = ()
     """HTTPS webhooks of chat or paging tools."""
-    publishers: Sequence[str] = field(default_factory=lambda: PUBLISHERS)
-    """Service principals allowed to publish; CloudWatch alarms always, add budgets.amazonaws.com or
-    events.amazonaws.com where those notify through the topic."""
+    publishers: Sequence[str] = ()
+    """Service principals allowed to publish (roles of this account publish through IAM)."""
     partition: str = "aws"
     provider: TerraformProvider | None = None
     """Provider (region) of the topic; the billing alarm needs a topic in us-east-1."""
@@ -60,13 +59,25 @@ class AlarmTopicProps:
         insecure = [e for e in self.https_endpoints if not e.startswith("https://")]
         if insecure:
             raise ValueError(f"endpoints {insecure} are not HTTPS; fix: use https:// webhooks")
+
+
+@dataclass(frozen=True)
+class AlarmTopicProps(NotificationTopicProps):
+    publishers: Sequence[str] = field(default_factory=lambda: PUBLISHERS)
+    """Service principals allowed to publish; CloudWatch alarms always, add budgets.amazonaws.com or
+    events.amazonaws.com where those notify through the topic."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
         if "cloudwatch.amazonaws.com" not in self.publishers:
             raise ValueError(f"publishers {list(self.publishers)} leave out cloudwatch.amazonaws.com; fix: keep it, "
                              "an alarm topic CloudWatch cannot publish to is silent")
 
 
-class AlarmTopic(Construct):
-    def __init__(self, scope: Construct, id: str, props: AlarmTopicProps) -> None:
+class NotificationTopic(Construct):
+    """An encrypted SNS topic with subscribers, publishable by the listed services and IAM, over TLS only."""
+
+    def __init__(self, scope: Construct, id: str, props: NotificationTopicProps) -> None:
         super().__init__(scope, id)
         where = {"provider": props.provider}
         self.topic = SnsTopic(self, "topic", name=props.name, kms_master_key_id=props.encryption_key.arn, **where)
@@ -84,21 +95,35 @@ class AlarmTopic(Construct):
                     type="AWS", identifiers=[f"arn:{props.partition}:iam::{props.account_id}:root"])],
                 resources=[self.topic.arn]),
             DataAwsIamPolicyDocumentStatement(
-                sid="ServicesOfThisAccountPublish", actions=["sns:Publish"],
-                principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="Service",
-                                                                        identifiers=sorted(props.publishers))],
-                resources=[self.topic.arn],
-                condition=[DataAwsIamPolicyDocumentStatementCondition(
-                    test="StringEquals", variable="aws:SourceAccount", values=[props.account_id])]),
-            DataAwsIamPolicyDocumentStatement(
                 sid="DenyPlainHttp", effect="Deny", actions=["sns:Publish"],
                 principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="*", identifiers=["*"])],
                 resources=[self.topic.arn],
                 condition=[DataAwsIamPolicyDocumentStatementCondition(
                     test="Bool", variable="aws:SecureTransport", values=["false"])]),
+            *self._service_statements(props),
         ], **where)
         SnsTopicPolicy(self, "policy", arn=self.topic.arn, policy=document.json, **where)
 
     @property
     def arn(self) -> str:
         return self.topic.arn
+
+    def _service_statements(self, props: NotificationTopicProps) -> list[DataAwsIamPolicyDocumentStatement]:
+        if not props.publishers:
+            return []
+        return [
+            DataAwsIamPolicyDocumentStatement(
+                sid="ServicesOfThisAccountPublish", actions=["sns:Publish"],
+                principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="Service",
+                                                                        identifiers=sorted(props.publishers))],
+                resources=[self.topic.arn],
+                condition=[DataAwsIamPolicyDocumentStatementCondition(
+                    test="StringEquals", variable="aws:SourceAccount", values=[props.account_id])]),
+        ]
+
+
+class AlarmTopic(NotificationTopic):
+    """The environment's alarm topic: CloudWatch may always publish (AlarmTopicProps checks it)."""
+
+    def __init__(self, scope: Construct, id: str, props: AlarmTopicProps) -> None:
+        super().__init__(scope, id, props)

@@ -125,8 +125,11 @@ def test_what_aws_reports_matches_the_ops_tier(scenario):
     subscribed = {s["Endpoint"] for s in sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]}
     expected = {*config.ops.alarm_subscribers.emails, *config.ops.alarm_subscribers.https_endpoints}
     assert expected and subscribed == expected
-    alarms = scenario.client("cloudwatch").describe_alarms(AlarmNamePrefix=config.name_prefix)["MetricAlarms"]
+    declared = _declared_alarms(scenario.ops)
+    alarms = [a for a in scenario.client("cloudwatch").describe_alarms(AlarmNamePrefix=config.name_prefix)[
+        "MetricAlarms"] if a["AlarmName"] in declared]  # scaling alarms of the compute stack share the prefix
     names = {a["AlarmName"] for a in alarms}
+    assert names == declared
     for alarm in alarms:  # every alarm reaches people, and tells them when it is over
         assert alarm["AlarmActions"] == [topic_arn] and alarm["OKActions"] == [topic_arn], alarm["AlarmName"]
         assert alarm["TreatMissingData"] in ("breaching", "notBreaching"), alarm["AlarmName"]
@@ -146,10 +149,14 @@ def test_what_aws_reports_matches_the_ops_tier(scenario):
     assert [d["DashboardName"] for d in dashboards] == [outputs["dashboard_name"]]
 
 
+def _declared_alarms(workdir: TerraformWorkdir) -> set[str]:
+    return {a["alarm_name"] for a in workdir.stack_json["resource"]["aws_cloudwatch_metric_alarm"].values()}
+
+
 def test_ops_destroys_cleanly(scenario):
     scenario.ops.destroy()
-    assert not scenario.client("cloudwatch").describe_alarms(AlarmNamePrefix=scenario.config.name_prefix)[
-        "MetricAlarms"]
+    left = {a["AlarmName"] for a in scenario.client("cloudwatch").describe_alarms()["MetricAlarms"]}
+    assert not left & _declared_alarms(scenario.ops)
     assert not scenario.client("sns").list_topics()["Topics"]
 
 

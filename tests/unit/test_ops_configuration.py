@@ -19,10 +19,10 @@ HOSTILE = {
         ["ops.alarm_subscribers is empty in a production environment", "fix: add ops.alarm_subscribers.emails"]),
     "billing-alarm-without-subscribers": (
         "notebookly/dev", "ops:\n  budget: {monthly_limit_usd: 20}\n",
-        ["ops.budget.billing_alarm is on but ops.alarm_subscribers is empty", "fix: add ops.alarm_subscribers"]),
+        ["ops.budget is set but ops.alarm_subscribers is empty", "fix: add ops.alarm_subscribers"]),
     "billing-alarm-without-subscribers-in-production": (
         "notebookly/prod", "ops:\n  alarm_subscribers: {emails: []}\n",
-        ["ops.budget.billing_alarm is on but ops.alarm_subscribers is empty"]),
+        ["ops.budget is set but ops.alarm_subscribers is empty"]),
     "bad-email": (
         "notebookly/prod", "ops:\n  alarm_subscribers: {emails: [oncall-at-notebookly.com]}\n",
         ["ops.alarm_subscribers.emails", "'oncall-at-notebookly.com' is not an e-mail address", "ops@example.com"]),

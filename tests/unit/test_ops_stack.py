@@ -29,7 +29,8 @@ def _alarms(document) -> dict[str, dict]:
 
 
 def _topic_ref(document) -> str:
-    (logical,) = resources(document, "aws_sns_topic")
+    """The alarm topic (notebookly also has a billing topic in us-east-1)."""
+    (logical,) = [k for k, t in resources(document, "aws_sns_topic").items() if t["name"].endswith("-alarms")]
     return "${aws_sns_topic.%s.arn}" % logical
 
 
@@ -39,19 +40,27 @@ def test_every_alarm_notifies_the_topic_on_alarm_and_on_recovery(ops, environmen
     alarms = _alarms(document)
     assert alarms
     for name, alarm in alarms.items():
-        assert alarm["alarm_actions"] == [_topic_ref(document)], name
-        assert alarm["ok_actions"] == [_topic_ref(document)], name
-        assert alarm["treat_missing_data"] in ("breaching", "notBreaching"), name
+        topic = _billing_topic_ref(document) if name.endswith("-estimated-charges") else _topic_ref(document)
+        assert alarm["alarm_actions"] == [topic], name
+        assert alarm["ok_actions"] == [topic], name
+        # billing metrics are missing until billing alerts are switched on: INSUFFICIENT_DATA says so
+        expected = ("missing",) if name.endswith("-estimated-charges") else ("breaching", "notBreaching")
+        assert alarm["treat_missing_data"] in expected, name
         assert len(alarm["alarm_description"]) > 30, name
+
+
+def _billing_topic_ref(document) -> str:
+    (logical,) = [k for k, t in resources(document, "aws_sns_topic").items() if t["name"].endswith("-billing")]
+    return "${aws_sns_topic.%s.arn}" % logical
 
 
 @pytest.mark.parametrize("environment", [e for e in ENVIRONMENTS if e[1] == "prod"], ids="-".join)
 def test_production_alarms_reach_the_configured_people(ops, environment):
     document, config = ops[environment], load(*environment)
-    topic = only(document, "aws_sns_topic")
-    (key,) = resources(document, "aws_kms_key")
-    assert topic["kms_master_key_id"] == "${aws_kms_key.%s.arn}" % key
-    subscriptions = {(s["protocol"], s["endpoint"]) for s in resources(document, "aws_sns_topic_subscription").values()}
+    topic = next(t for t in resources(document, "aws_sns_topic").values() if t["name"].endswith("-alarms"))
+    assert topic["kms_master_key_id"].startswith("${aws_kms_key.ops-key_")  # the ops stack's own key
+    subscriptions = {(s["protocol"], s["endpoint"]) for s in resources(document, "aws_sns_topic_subscription").values()
+                     if s["topic_arn"] == _topic_ref(document)}
     expected = {("email", e) for e in config.ops.alarm_subscribers.emails}
     expected |= {("https", u) for u in config.ops.alarm_subscribers.https_endpoints}
     assert subscriptions == expected and expected
@@ -93,7 +102,8 @@ def test_seed_002_five_xx_at_five_percent_and_a_task_alarm_per_service(ops):
 def test_seed_002_error_lines_of_every_service_are_counted(ops):
     config = load("saas", "prod")
     document = ops[("saas", "prod")]
-    filters = {f["log_group_name"]: f for f in resources(document, "aws_cloudwatch_log_metric_filter").values()}
+    filters = {f["log_group_name"]: f for f in resources(document, "aws_cloudwatch_log_metric_filter").values()
+               if "terraform_remote_state.compute" in f["log_group_name"]}  # not the trail's CIS filters
     assert set(filters) == {REMOTE % ("compute", f"service_{n.replace('-', '_')}_log_group_name")
                             for n in config.compute.services}
     for log_filter in filters.values():
@@ -148,7 +158,8 @@ def test_the_dashboard_shows_the_seed_004_widgets_and_every_alarm(ops):
     body = json.loads(only(document, "aws_cloudwatch_dashboard")["dashboard_body"])
     titles = [w["properties"]["title"] for w in body["widgets"]]
     assert titles[0] == "Alarms"
-    assert len(body["widgets"][0]["properties"]["alarms"]) == len(_alarms(document))
+    regional = [n for n in _alarms(document) if not n.endswith("-estimated-charges")]  # that one is in us-east-1
+    assert len(body["widgets"][0]["properties"]["alarms"]) == len(regional)
     # seed 004: ASG CPU, RDS connections, ALB requests + 5xx, S3 sizes
     assert {"Load balancer: requests and 5xx", "Fleet web: CPU and instances", "Database connections",
             "Bucket sizes (bytes, daily)"} <= set(titles)
@@ -167,3 +178,25 @@ def json_policy(document, data_type: str) -> list[dict]:
     """Statements of every policy document data source of the stack."""
     documents = document.get("data", {}).get(data_type, {}).values()
     return [statement for d in documents for statement in d.get("statement", [])]
+
+
+def test_the_trail_is_multi_region_validated_encrypted_and_watched_by_the_cis_alarms(ops):
+    document = ops[("saas", "prod")]
+    trail = only(document, "aws_cloudtrail")
+    assert trail["is_multi_region_trail"] and trail["enable_log_file_validation"]
+    assert trail["kms_key_id"].startswith("${aws_kms_key.ops-key_")
+    alarms = _alarms(document)
+    security = [a for a in alarms.values() if a.get("namespace") == "saas/prod/Security"]
+    assert len(security) == 15  # CIS 4.1-4.15, StopLogging/DeleteTrail among them (seed 004)
+    patterns = " ".join(f["pattern"] for f in resources(document, "aws_cloudwatch_log_metric_filter").values())
+    assert "StopLogging" in patterns and "DeleteTrail" in patterns and "ConsoleLogin" in patterns
+
+
+def test_billing_lives_in_us_east_1_with_its_own_topic_when_the_region_is_elsewhere(ops):
+    document = ops[("notebookly", "prod")]  # ap-south-1, seed 004's $100 budget
+    budget = only(document, "aws_budgets_budget")
+    assert budget["limit_amount"] == "100.00" and budget["provider"] == "aws.billing"
+    assert sorted({n["threshold"] for n in budget["notification"]}) == [80, 100]
+    alarm = _alarms(document)["notebookly-prod-estimated-charges"]
+    assert alarm["provider"] == "aws.billing" and alarm["threshold"] == 100
+    assert document["provider"]["aws"][1]["region"] == "us-east-1"
