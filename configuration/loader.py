@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import tomllib
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -159,12 +160,29 @@ def _describe(error: dict[str, Any], raw: dict[str, Any]) -> str:
 
 
 def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model at a location of the document, through optional sections (`ops.sales_report` is
+    `SalesReport | None`) and dict entries (`data.databases.orders` is a `Database`)."""
     model: type[BaseModel] | None = BlueprintConfig
+    entries_of: type[BaseModel] | None = None  # a dict of models: the next part names an entry
     for part in loc:
+        if entries_of is not None:
+            model, entries_of = entries_of, None
+            continue
         field = model.model_fields.get(str(part)) if model else None
-        annotation = getattr(field, "annotation", None)
-        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
-    return model
+        if field is None:
+            return None
+        model = _model_in(field.annotation)
+        if model is None and typing.get_origin(field.annotation) is dict:
+            entries_of = _model_in(typing.get_args(field.annotation)[1])
+    return None if entries_of is not None else model
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model class of `Model`, `Model | None` or `Optional[Model]`, else None."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    models = [a for a in typing.get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
+    return models[0] if len(models) == 1 else None
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:

@@ -159,6 +159,10 @@ def ops_rules(config: BlueprintConfig) -> None:
     if report and report.database not in config.data.databases:
         raise ValueError(f"ops.sales_report.database {report.database!r} is not under data.databases "
                          f"{sorted(config.data.databases)}; fix: name the database holding the orders")
+    if report and config.data.databases[report.database].proxy:
+        raise ValueError(f"ops.sales_report.database {report.database!r} sits behind RDS Proxy, which requires "
+                         "IAM authentication, while the report signs in with the database's managed secret; "
+                         "fix: report from a database without proxy: true")
     if config.is_production and config.ops.alarm_subscribers.is_empty:
         raise ValueError("ops.alarm_subscribers is empty in a production environment: its alarms would reach "
                          "nobody; fix: add ops.alarm_subscribers.emails (or https_endpoints)")

@@ -24,7 +24,6 @@ from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
 from cdktf_cdktf_provider_aws.lambda_function_event_invoke_config import (
     LambdaFunctionEventInvokeConfig,
     LambdaFunctionEventInvokeConfigDestinationConfig,
-    LambdaFunctionEventInvokeConfigDestinationConfigOnFailure,
     LambdaFunctionEventInvokeConfigDestinationConfigOnSuccess,
 )
 from cdktf_cdktf_provider_aws.scheduler_schedule import (
@@ -140,17 +139,15 @@ class ScheduledReport(Construct):
                                                                   values=["false"])])])
 
     def _chain(self, props: ScheduledReportProps) -> None:
-        """Extractor success -> report; any failure after the retries -> the dead-letter queue."""
-        failures = LambdaFunctionEventInvokeConfigDestinationConfigOnFailure(destination=self.dead_letter_queue.arn)
+        """Extractor success -> report. A failure after the retries goes to the functions' dead-letter
+        queue only (an on-failure destination as well would deliver every failure twice)."""
         LambdaFunctionEventInvokeConfig(
             self, "extractor-destinations", function_name=self.extractor.name, maximum_retry_attempts=RETRIES,
             maximum_event_age_in_seconds=3600, destination_config=LambdaFunctionEventInvokeConfigDestinationConfig(
-                on_success=LambdaFunctionEventInvokeConfigDestinationConfigOnSuccess(destination=self.report.arn),
-                on_failure=failures))
+                on_success=LambdaFunctionEventInvokeConfigDestinationConfigOnSuccess(destination=self.report.arn)))
         LambdaFunctionEventInvokeConfig(
-            self, "report-destinations", function_name=self.report.name, maximum_retry_attempts=RETRIES,
-            maximum_event_age_in_seconds=3600,
-            destination_config=LambdaFunctionEventInvokeConfigDestinationConfig(on_failure=failures))
+            self, "report-retries", function_name=self.report.name, maximum_retry_attempts=RETRIES,
+            maximum_event_age_in_seconds=3600)
 
     def _schedule(self, props: ScheduledReportProps) -> SchedulerSchedule:
         role = ServiceRole(self, "scheduler-role", ServiceRoleProps(

@@ -610,3 +610,12 @@ def _compute_patches() -> list[Callable[[], None]]:
 
 
 PATCHES.extend(_compute_patches())
+
+
+def _ops_patches() -> list[Callable[[], None]]:
+    from tests.harness.moto_ops_patches import OPS_PATCHES
+
+    return OPS_PATCHES
+
+
+PATCHES.extend(_ops_patches())
