@@ -66,6 +66,10 @@ class Bucket(Strict):
         "Default: on in production when regions.secondary is set.")
     notify_queue: StoreName | None = Field(
         default=None, description="Name of a queue (under data.queues) told of every new object.")
+    cdn: bool = Field(
+        default=False, description="Served by CloudFront (edge.static_site or edge.asset_distributions): the "
+        "bucket stays private, its policy admits CloudFront (s3:GetObject, this account's distributions) and "
+        "its key lets CloudFront decrypt. Refused when no edge distribution serves it.")
 
 
 class Database(Strict):

@@ -19,6 +19,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 from configuration.base import Strict
 from configuration.compute import Compute, compute_rules
 from configuration.data import Data
+from configuration.edge import Edge, edge_rules
 from configuration.ops import Ops, ops_rules
 
 # The CloudWatch Logs API accepts only these retention periods (PutRetentionPolicy).
@@ -252,6 +253,8 @@ class BlueprintConfig(Strict):
     data: Data = Field(default_factory=Data, description="Databases, caches, buckets, queues, ... (the data stack).")
     compute: Compute = Field(default_factory=Compute,
                              description="Load balancer, WAF, golden images, EC2 fleets, ECS services, bastion.")
+    edge: Edge | None = Field(default=None, description="Public DNS, CloudFront distributions, health check and "
+                              "their WAF (the edge stack); None: no edge stack.")
     ops: Ops = Field(default_factory=Ops,
                      description="Alarm subscribers and thresholds, dashboard, CloudTrail, budget (the ops stack).")
 
@@ -292,6 +295,7 @@ class BlueprintConfig(Strict):
                              "would cut internet egress for every AZ; fix: use per_az")
         self._data_rules()
         compute_rules(self)
+        edge_rules(self)
         ops_rules(self)
         return self
 

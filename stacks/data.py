@@ -22,6 +22,7 @@ from configuration.data import Bucket
 from modules.app_config import AppSecret, AppSecretProps, ParameterHierarchy, ParameterHierarchyProps
 from modules.backup import BackupPlan, BackupPlanProps
 from modules.cache import ValkeyCache, ValkeyCacheProps, valkey_key_grants
+from modules.cdn import cloudfront_read_statement, cloudfront_reader_key_grant
 from modules.database import (
     AuroraDatabase,
     AuroraDatabaseProps,
@@ -101,6 +102,9 @@ class DataStack(PlatformStack):
             return tuple(valkey_key_grants(config.regions.primary, config.account_id, self.cache_log_prefix))
         if domain == "messaging" and any(b.notify_queue for b in config.data.buckets.values()):
             return (s3_sender_key_grant(config.account_id),)
+        if domain == "storage" and any(b.cdn for b in config.data.buckets.values()):
+            # the edge stack's distributions read SSE-KMS objects of the buckets it serves (edge after data)
+            return (cloudfront_reader_key_grant(config.account_id, partition=self.partition),)
         return ()
 
     # -- buckets ----------------------------------------------------------------------------------------
@@ -119,11 +123,22 @@ class DataStack(PlatformStack):
                                  queue=[S3BucketNotificationQueue(queue_arn=queue.arn, events=["s3:ObjectCreated:*"])],
                                  depends_on=[queue.policy])
         self.export(f"bucket_{name.replace('-', '_')}_name", bucket.name, "string", f"Bucket: {spec.purpose}")
+        if spec.cdn:
+            self._serve_through_cloudfront(name, bucket)
         self.app_statements.append(DataAwsIamPolicyDocumentStatement(
             sid=_sid("Bucket", name), actions=["s3:GetObject", "s3:PutObject", "s3:ListBucket"],
             resources=[bucket.arn, f"{bucket.arn}/*"]))
         self.published[f"bucket/{name}"] = bucket.name
         return bucket
+
+    def _serve_through_cloudfront(self, name: str, bucket: SecureBucket) -> None:
+        """A bucket the edge stack serves: its policy admits CloudFront's reads (Origin Access Control). The
+        distributions come later, in the edge stack, so the statement names this account's distributions."""
+        config = self.config
+        bucket.add_policy_statements(cloudfront_read_statement(
+            bucket.arn, "CloudFrontRead", config.account_id, partition=self.partition))
+        self.export(f"bucket_{name.replace('-', '_')}_regional_domain_name", bucket.bucket.bucket_regional_domain_name,
+                    "string", f"Regional domain name of the {name} bucket (CloudFront's origin in the edge stack)")
 
     def _replicate(self, name: str, bucket: SecureBucket, key: EncryptionKey) -> None:
         config = self.config

@@ -17,6 +17,7 @@ from configuration import BlueprintConfig  # noqa: E402
 from stacks.base import PlatformStack  # noqa: E402
 from stacks.compute import ComputeStack  # noqa: E402
 from stacks.data import DataStack  # noqa: E402
+from stacks.edge import EdgeStack  # noqa: E402
 from stacks.network import NetworkStack  # noqa: E402
 from stacks.ops import OpsStack  # noqa: E402
 from stacks.reports import ReportsStack  # noqa: E402
@@ -24,8 +25,8 @@ from stacks.state import StateStack  # noqa: E402
 from synth.output import staged_output  # noqa: E402
 
 # Dependency order: a stack only reads the exports of stacks before it.
-STACK_TYPES: tuple[type[PlatformStack], ...] = (StateStack, NetworkStack, DataStack, ComputeStack, OpsStack,
-                                                  ReportsStack)
+STACK_TYPES: tuple[type[PlatformStack], ...] = (StateStack, NetworkStack, DataStack, ComputeStack, EdgeStack,
+                                                  OpsStack, ReportsStack)
 PLATFORM_MANIFEST = "platform.json"
 
 

@@ -3,6 +3,7 @@ from modules.cdn.alb_origin import (
     ORIGIN_VERIFY_HEADER,
     AlbOriginDistribution,
     AlbOriginDistributionProps,
+    RemoteLoadBalancer,
 )
 from modules.cdn.edge import (
     CLOUDFRONT_HOSTED_ZONE_ID,
@@ -12,7 +13,13 @@ from modules.cdn.edge import (
     GeoRestriction,
     cloudfront_reader_key_grant,
 )
-from modules.cdn.static_site import ErrorResponse, StaticSiteDistribution, StaticSiteDistributionProps
+from modules.cdn.static_site import (
+    ErrorResponse,
+    RemoteBucket,
+    StaticSiteDistribution,
+    StaticSiteDistributionProps,
+    cloudfront_read_statement,
+)
 
 __all__ = [
     "CLOUDFRONT_HOSTED_ZONE_ID",
@@ -25,7 +32,10 @@ __all__ = [
     "EdgeDistribution",
     "ErrorResponse",
     "GeoRestriction",
+    "RemoteBucket",
+    "RemoteLoadBalancer",
     "StaticSiteDistribution",
     "StaticSiteDistributionProps",
+    "cloudfront_read_statement",
     "cloudfront_reader_key_grant",
 ]

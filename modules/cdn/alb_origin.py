@@ -46,10 +46,21 @@ ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
 ALL_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
 
 
+@dataclass(frozen=True)
+class RemoteLoadBalancer:
+    """A load balancer of another stack, e.g. read from the compute stack's remote state."""
+
+    dns_name: str
+    """Its *.elb.amazonaws.com name (the origin only over plain HTTP, in development)."""
+    certificate_names: Sequence[str] | None
+    """Names on its HTTPS certificate (from the configuration: plans run offline); None: it serves
+    plain HTTP only."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class AlbOriginDistributionProps(DistributionProps):
-    load_balancer: PublicLoadBalancer
-    """The ALB behind the distribution."""
+    load_balancer: PublicLoadBalancer | RemoteLoadBalancer
+    """The ALB behind the distribution: the construct, or a RemoteLoadBalancer of another stack."""
     origin_domain_name: str | None = None
     """Name CloudFront connects to over HTTPS: covered by the ALB's certificate and resolving to the ALB
     (an alias record such as origin.example.com). None only with plain_http_reason: the ALB's own name."""
@@ -65,14 +76,21 @@ class AlbOriginDistributionProps(DistributionProps):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        certificate = getattr(getattr(self.load_balancer, "props", None), "certificate", None)
+        lb = self.load_balancer
+        if isinstance(lb, RemoteLoadBalancer):
+            names = list(lb.certificate_names) if lb.certificate_names is not None else None
+            known = True
+        else:
+            certificate = getattr(getattr(lb, "props", None), "certificate", None)
+            names = [certificate.domain_name, *certificate.alternative_names] if certificate else None
+            known = hasattr(lb, "props")
         if self.plain_http_reason:
-            if certificate is not None:
+            if names is not None:
                 raise ValueError(f"distribution {self.name!r}: plain_http_reason given but the load balancer serves "
-                                 f"HTTPS for {certificate.domain_name!r}; fix: drop plain_http_reason and pass "
+                                 f"HTTPS for {names[0]!r}; fix: drop plain_http_reason and pass "
                                  "origin_domain_name")
         else:
-            if certificate is None and hasattr(self.load_balancer, "props"):
+            if names is None and known:
                 raise ValueError(f"distribution {self.name!r}: the load balancer has no certificate, so CloudFront "
                                  "cannot reach it over HTTPS; fix: give it a certificate, or record why plain HTTP "
                                  "is acceptable in plain_http_reason")
@@ -85,7 +103,6 @@ class AlbOriginDistributionProps(DistributionProps):
                     raise ValueError(f"distribution {self.name!r}: origin_domain_name {origin!r} is the load "
                                      "balancer's own name, which no certificate covers (CloudFront answers 502); "
                                      "fix: an alias record to it that its certificate covers")
-                names = [certificate.domain_name, *certificate.alternative_names] if certificate else []
                 if names and not _covered(origin, names):
                     raise ValueError(f"distribution {self.name!r}: origin_domain_name {origin!r} is not covered by "
                                      f"the load balancer's certificate {names}; fix: add it to the certificate's "
@@ -115,8 +132,9 @@ class AlbOriginDistribution(EdgeDistribution):
 
     def __init__(self, scope: Construct, id: str, props: AlbOriginDistributionProps) -> None:
         super().__init__(scope, id, props)
-        domain = props.origin_domain_name if props.https_to_origin else (
-            props.origin_domain_name or props.load_balancer.load_balancer.dns_name)
+        lb = props.load_balancer
+        own_name = lb.dns_name if isinstance(lb, RemoteLoadBalancer) else lb.load_balancer.dns_name
+        domain = props.origin_domain_name if props.https_to_origin else (props.origin_domain_name or own_name)
         behaviour = dict(target_origin_id=ORIGIN_ID, viewer_protocol_policy="redirect-to-https", compress=True,
                          response_headers_policy_id=self.headers_policy.id)
         self._distribution(

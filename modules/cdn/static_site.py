@@ -8,6 +8,11 @@ single-page app).
 Objects encrypted with the bucket's KMS key also need the key to admit CloudFront: the stack adds
 cloudfront_reader_key_grant to the key's service grants. Viewer traffic is redirected to HTTPS, and
 CloudFront then reaches S3 over HTTPS too, which the bucket's deny-insecure-transport statement needs.
+
+The bucket may belong to another stack (read through its remote state): pass a RemoteBucket (its
+regional domain name) instead of the SecureBucket. Its policy is then the owning stack's, which adds
+cloudfront_read_statement itself; that stack exists before the distribution, so its statement admits
+this account's distributions (aws:SourceAccount plus a distribution/* source ARN), not this one only.
 """
 
 from __future__ import annotations
@@ -60,10 +65,43 @@ class ErrorResponse:
             raise ValueError(f"caching_min_ttl_seconds={self.caching_min_ttl_seconds}; fix: 0 or more")
 
 
+@dataclass(frozen=True)
+class RemoteBucket:
+    """A private bucket of another stack, e.g. read from the data stack's remote state."""
+
+    name: str
+    """The bucket's name (for descriptions)."""
+    regional_domain_name: str
+    """Its <name>.s3.<region>.amazonaws.com name, CloudFront's origin (the global name redirects)."""
+
+    def __post_init__(self) -> None:
+        if not self.regional_domain_name:
+            raise ValueError(f"remote bucket {self.name!r} has no regional_domain_name; fix: pass the bucket's "
+                             "bucket_regional_domain_name (an output of the stack that owns it)")
+
+
+def cloudfront_read_statement(bucket_arn: str, sid: str, account_id: str, distribution_arns: Sequence[str] = (),
+                              partition: str = "aws") -> DataAwsIamPolicyDocumentStatement:
+    """The bucket-policy statement letting CloudFront (Origin Access Control) get objects: only on behalf of
+    the given distributions, or of any distribution of `account_id` when they do not exist yet."""
+    conditions = [DataAwsIamPolicyDocumentStatementCondition(
+        test="StringEquals", variable="AWS:SourceArn", values=list(distribution_arns))] if distribution_arns else [
+        DataAwsIamPolicyDocumentStatementCondition(test="StringEquals", variable="aws:SourceAccount",
+                                                   values=[account_id]),
+        DataAwsIamPolicyDocumentStatementCondition(
+            test="ArnLike", variable="AWS:SourceArn",
+            values=[f"arn:{partition}:cloudfront::{account_id}:distribution/*"])]
+    return DataAwsIamPolicyDocumentStatement(
+        sid=sid, principals=[DataAwsIamPolicyDocumentStatementPrincipals(
+            type="Service", identifiers=["cloudfront.amazonaws.com"])],
+        actions=["s3:GetObject"], resources=[f"{bucket_arn}/*"], condition=conditions)
+
+
 @dataclass(frozen=True, kw_only=True)
 class StaticSiteDistributionProps(DistributionProps):
-    bucket: SecureBucket
-    """The private bucket holding the site; its policy gains the CloudFront read statement."""
+    bucket: SecureBucket | RemoteBucket
+    """The private bucket holding the site. A SecureBucket's policy gains the CloudFront read statement
+    for this distribution; a RemoteBucket's owning stack adds cloudfront_read_statement itself."""
     default_root_object: str = "index.html"
     """Object served for '/' (the bucket is not listed, so '/' would otherwise answer 403)."""
     error_responses: Sequence[ErrorResponse] = ()
@@ -92,7 +130,7 @@ class StaticSiteDistribution(EdgeDistribution):
         self._distribution(
             default_root_object=props.default_root_object,
             origin=[CloudfrontDistributionOrigin(
-                origin_id=ORIGIN_ID, domain_name=props.bucket.bucket.bucket_regional_domain_name,
+                origin_id=ORIGIN_ID, domain_name=_regional_domain_name(props.bucket),
                 origin_access_control_id=self.origin_access_control.id)],
             default_cache_behavior=CloudfrontDistributionDefaultCacheBehavior(
                 target_origin_id=ORIGIN_ID, viewer_protocol_policy="redirect-to-https",
@@ -101,10 +139,13 @@ class StaticSiteDistribution(EdgeDistribution):
             custom_error_response=[CloudfrontDistributionCustomErrorResponse(
                 error_code=r.error_code, response_page_path=r.response_page_path, response_code=r.response_code,
                 error_caching_min_ttl=r.caching_min_ttl_seconds) for r in props.error_responses] or None)
-        props.bucket.add_policy_statements(DataAwsIamPolicyDocumentStatement(
-            sid=f"CloudFrontRead{sid_suffix(props.name)}",
-            principals=[DataAwsIamPolicyDocumentStatementPrincipals(
-                type="Service", identifiers=["cloudfront.amazonaws.com"])],
-            actions=["s3:GetObject"], resources=[f"{props.bucket.arn}/*"],
-            condition=[DataAwsIamPolicyDocumentStatementCondition(
-                test="StringEquals", variable="AWS:SourceArn", values=[self.distribution.arn])]))
+        if not isinstance(props.bucket, RemoteBucket):
+            props.bucket.add_policy_statements(cloudfront_read_statement(
+                props.bucket.arn, f"CloudFrontRead{sid_suffix(props.name)}", props.account_id,
+                [self.distribution.arn], props.partition))
+
+
+def _regional_domain_name(bucket: SecureBucket | RemoteBucket) -> str:
+    if isinstance(bucket, RemoteBucket):
+        return bucket.regional_domain_name
+    return bucket.bucket.bucket_regional_domain_name

@@ -114,7 +114,7 @@ def test_production_listens_with_tls13_and_only_redirects_plain_http(compute):
         assert all(r["listener_arn"] != redirect for r in resources(document, "aws_lb_listener_rule").values())
     (certificate,) = resources(compute[("saas", "prod")], "aws_acm_certificate").values()
     assert certificate["domain_name"] == "saas.example.com" and certificate["validation_method"] == "DNS"
-    assert certificate["subject_alternative_names"] == ["api.saas.example.com"]
+    assert certificate["subject_alternative_names"] == ["api.saas.example.com", "origin.saas.example.com"]
 
 
 def test_development_has_a_single_plain_http_forward_listener_and_no_certificate(compute):
