@@ -83,15 +83,21 @@ def cli_config_file() -> Path:
 
     Why: registry.terraform.io is unreachable here, so providers found in /opt/tf-plugins
     must come from that mirror and only others from the registry (a provider matched by
-    both would make terraform query the registry too). The plugin cache makes the many
-    `terraform init` runs in per-test workdirs cheap.
+    both would make terraform query the registry too). Without a mirror, the plugin cache
+    makes the many `terraform init` runs in per-test workdirs cheap.
     """
     root = cache_root()
-    plugin_cache = root / "plugin-cache"
-    plugin_cache.mkdir(parents=True, exist_ok=True)
-    lines = [f"plugin_cache_dir = {json.dumps(str(plugin_cache))}", "disable_checkpoint = true"]
+    root.mkdir(parents=True, exist_ok=True)
+    lines = ["disable_checkpoint = true"]
     mirrored = _mirrored_providers(PLUGIN_MIRROR)
-    if mirrored:
+    if not mirrored:
+        plugin_cache = root / "plugin-cache"
+        plugin_cache.mkdir(parents=True, exist_ok=True)
+        lines.insert(0, f"plugin_cache_dir = {json.dumps(str(plugin_cache))}")
+    else:
+        # No plugin cache over the unpacked mirror: init links each workdir to the mirror itself. With a
+        # cache, every init re-installed the provider into it, and a plan or destroy running meanwhile in
+        # another worker found its provider directory gone ("could not read package directory").
         patterns = json.dumps(mirrored)
         lines += [
             "provider_installation {",
