@@ -619,3 +619,12 @@ def _ops_patches() -> list[Callable[[], None]]:
 
 
 PATCHES.extend(_ops_patches())
+
+
+def _edge_patches() -> list[Callable[[], None]]:
+    from tests.harness.moto_edge_patches import EDGE_PATCHES
+
+    return EDGE_PATCHES
+
+
+PATCHES.extend(_edge_patches())
