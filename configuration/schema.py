@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from configuration.account import Account
 from configuration.base import Strict
 from configuration.compute import Compute, compute_rules
 from configuration.data import Data
@@ -255,6 +256,8 @@ class BlueprintConfig(Strict):
                              description="Load balancer, WAF, golden images, EC2 fleets, ECS services, bastion.")
     edge: Edge | None = Field(default=None, description="Public DNS, CloudFront distributions, health check and "
                               "their WAF (the edge stack); None: no edge stack.")
+    account: Account | None = Field(default=None, description="Account-wide IAM settings and the GitHub "
+                                    "deploy role (one environment per account).")
     ops: Ops = Field(default_factory=Ops,
                      description="Alarm subscribers and thresholds, dashboard, CloudTrail, budget (the ops stack).")
 

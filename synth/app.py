@@ -14,6 +14,7 @@ prepare_runtime()
 from cdktf import App  # noqa: E402  (after the runtime is prepared)
 
 from configuration import BlueprintConfig  # noqa: E402
+from stacks.account import AccountStack  # noqa: E402
 from stacks.base import PlatformStack  # noqa: E402
 from stacks.compute import ComputeStack  # noqa: E402
 from stacks.data import DataStack  # noqa: E402
@@ -26,7 +27,7 @@ from synth.output import staged_output  # noqa: E402
 
 # Dependency order: a stack only reads the exports of stacks before it.
 STACK_TYPES: tuple[type[PlatformStack], ...] = (StateStack, NetworkStack, DataStack, ComputeStack, EdgeStack,
-                                                  OpsStack, ReportsStack)
+                                                  OpsStack, ReportsStack, AccountStack)
 PLATFORM_MANIFEST = "platform.json"
 
 

@@ -171,7 +171,8 @@ class AccountGuardrailsProps:
             raise ValueError(f"guardrails {prefix!r}: state_key_prefix {self.state_key_prefix!r}; fix: the "
                              "project's state key prefix ending in '/', e.g. 'shop/' (no wildcards, not empty: the "
                              "bucket holds other projects' state)")
-        if not re.fullmatch(r"arn:[a-z-]+:kms:[a-z0-9-]+:\d{12}:key/[\w-]+", self.state_kms_key_arn):
+        if not Token.is_unresolved(self.state_kms_key_arn) and not re.fullmatch(
+                r"arn:[a-z-]+:kms:[a-z0-9-]+:\d{12}:key/[\w-]+", self.state_kms_key_arn):
             raise ValueError(f"guardrails {prefix!r}: state_kms_key_arn {self.state_kms_key_arn!r}; fix: a key "
                              "ARN 'arn:<partition>:kms:<region>:<account>:key/<id>' (not an alias)")
         if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", self.state_region):
