@@ -9,6 +9,7 @@ so a tier added to a blueprint is watched without touching this file.
 
 from __future__ import annotations
 
+from cdktf_cdktf_provider_aws.provider import AwsProvider
 from constructs import Construct
 
 from configuration import BlueprintConfig
@@ -40,6 +41,7 @@ from modules.monitoring import (
     cache_alarms,
     database_alarms,
     dead_letter_alarm,
+    endpoint_health_alarm,
     fleet_alarms,
     load_balancer_alarms,
     log_errors_alarm,
@@ -49,6 +51,7 @@ from modules.s3_bucket import LifecycleRule, SecureBucket, SecureBucketProps
 from stacks.base import PlatformStack
 from stacks.compute import ComputeStack, variable
 from stacks.data import DataStack
+from stacks.edge import EdgeStack
 from stacks.storage import access_log_bucket
 
 
@@ -77,6 +80,8 @@ class OpsStack(PlatformStack):
         security_alarm_arns = self._audit_trail() if config.ops.audit_trail else []
         if config.ops.budget:
             self._billing()
+        if config.edge and config.edge.health_check:
+            self._endpoint_health()
         if config.ops.dashboard:
             dashboard = OperationsDashboard(self, "dashboard", OperationsDashboardProps(
                 name=config.name_prefix, region=config.regions.primary, sections=self.sections,
@@ -91,7 +96,7 @@ class OpsStack(PlatformStack):
         return self.config.regions.primary == BILLING_REGION
 
     @property
-    def publishers(self) -> tuple[str, ...]:
+    def publishers(self) -> tuple[str, ...]:  # budgets publish here only when the alarm topic is in us-east-1
         billing = ("budgets.amazonaws.com",) if self.config.ops.budget and self.bills_here else ()
         return ("cloudwatch.amazonaws.com", *billing)
 
@@ -185,6 +190,10 @@ class OpsStack(PlatformStack):
         for name in config.data.queues:
             dead_letters = data.get_string(f"queue_{variable(name)}_dead_letter_name")
             self.alarm_specs.append(dead_letter_alarm(name, dead_letters))
+        if config.ops.sales_report:  # seed 000's dashboard: Lambda errors (the reports stack's function names)
+            self.sections.append(DashboardSection("Sales report: Lambda errors", [
+                Metric("AWS/Lambda", "Errors", {"FunctionName": f"{config.name_prefix}-sales-{kind}"}, "Sum")
+                for kind in ("extractor", "report")]))
         if config.data.buckets:
             self.sections.append(DashboardSection("Bucket sizes (bytes, daily)", [
                 Metric("AWS/S3", "BucketSizeBytes", {"BucketName": data.get_string(f"bucket_{variable(name)}_name"),
@@ -224,26 +233,53 @@ class OpsStack(PlatformStack):
         self.export("trail_access_log_bucket_name", access_logs.name, "string", "Access logs of the trail bucket")
         return [alarm.arn for alarm in security.alarms.values()]
 
+    @property
+    def needs_us_east_1(self) -> bool:
+        """Billing metrics and Route 53 health-check metrics exist only in us-east-1."""
+        edge = self.config.edge
+        return bool(self.config.ops.budget or (edge and edge.health_check))
+
+    def _us_east_1_topic(self) -> tuple[AwsProvider, NotificationTopic]:
+        """The provider and alarm topic for us-east-1 alarms: the alarm topic itself when the environment
+        lives there, else a topic of their own there (an alarm notifies only topics of its region)."""
+        if hasattr(self, "_east"):
+            return self._east
+        config = self.config
+        if self.bills_here:
+            self._east = (self.provider, self.topic)
+            return self._east
+        provider = self.aws_provider("aws-us-east-1", BILLING_REGION, alias="us-east-1")
+        publishers = ("cloudwatch.amazonaws.com", "budgets.amazonaws.com")
+        key = EncryptionKey(self, "us-east-1-key", EncryptionKeyProps(
+            alias=f"{config.name_prefix}-alarms-us-east-1",
+            description=f"us-east-1 alarm topic of {config.name_prefix}",
+            account_id=config.account_id, partition=self.partition, provider=provider,
+            service_grants=alarm_topic_key_grants(config.account_id, publishers)))
+        subscribers = config.ops.alarm_subscribers
+        topic = AlarmTopic(self, "us-east-1-topic", AlarmTopicProps(
+            name=f"{config.name_prefix}-alarms-us-east-1", encryption_key=key, account_id=config.account_id,
+            emails=subscribers.emails, https_endpoints=subscribers.https_endpoints, publishers=publishers,
+            partition=self.partition, provider=provider))
+        self.export("us_east_1_alarm_topic_arn", topic.arn, "string",
+                    "Alarm topic in us-east-1, for the alarms whose metrics live only there (billing, health checks)")
+        self._east = (provider, topic)
+        return self._east
+
     def _billing(self) -> None:
-        """The budget and the EstimatedCharges alarm, both in us-east-1 (a topic of their own there if needed)."""
+        """The budget and the EstimatedCharges alarm, both in us-east-1."""
         config, budget = self.config, self.config.ops.budget
         assert budget is not None
-        topic: NotificationTopic = self.topic
-        provider = self.provider
-        if not self.bills_here:
-            provider = self.aws_provider("aws-billing", BILLING_REGION, alias="billing")
-            publishers = ("cloudwatch.amazonaws.com", "budgets.amazonaws.com")
-            key = EncryptionKey(self, "billing-key", EncryptionKeyProps(
-                alias=f"{config.name_prefix}-billing", description=f"Billing alarm topic of {config.name_prefix}",
-                account_id=config.account_id, partition=self.partition, provider=provider,
-                service_grants=alarm_topic_key_grants(config.account_id, publishers)))
-            subscribers = config.ops.alarm_subscribers
-            topic = AlarmTopic(self, "billing-topic", AlarmTopicProps(
-                name=f"{config.name_prefix}-billing", encryption_key=key, account_id=config.account_id,
-                emails=subscribers.emails, https_endpoints=subscribers.https_endpoints, publishers=publishers,
-                partition=self.partition, provider=provider))
+        provider, topic = self._us_east_1_topic()
         BillingGuard(self, "billing", BillingGuardProps(
             name=config.name_prefix, account_id=config.account_id, monthly_limit_usd=budget.monthly_limit_usd,
             us_east_1_provider=provider, alarm_topic_arn=topic.arn, threshold_percentages=budget.thresholds_percent,
             budget_topic_arn=topic.arn, estimated_charges_alarm=budget.billing_alarm, partition=self.partition))
-        self.export("billing_topic_arn", topic.arn, "string", "Topic of the budget and billing alarm (us-east-1)")
+
+    def _endpoint_health(self) -> None:
+        """The Route 53 health check of the public endpoint, failing from the checkers' regions (us-east-1)."""
+        config = self.config
+        edge = self.remote_state(EdgeStack)
+        provider, topic = self._us_east_1_topic()
+        AlarmSet(self, "endpoint-alarms", AlarmSetProps(
+            name_prefix=config.name_prefix, alarm_actions=[topic.arn],
+            alarms=[endpoint_health_alarm(edge.get_string("health_check_id"))], provider=provider))

@@ -49,6 +49,8 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+IAM_KINDS = ("user", "role", "group", "policy", "instance-profile", "oidc-provider", "saml-provider",
+             "server-certificate", "mfa")
 GITHUB_AUDIENCE = "sts.amazonaws.com"
 # SHA-1 of GitHub's OIDC certificate chain tops (the 2022 one and the one added in June 2023). Since July 2023
 # AWS validates this issuer against its own trusted CA library and ignores the list; IAM still stores one, and
@@ -342,7 +344,8 @@ class AccountGuardrails(Construct):
                                     resources=[f"arn:{props.partition}:s3:::{bucket_prefix}*"]))
         statements += [  # Get* names a resource (this account's, or an AWS managed policy); most List* do not
             statement(sid="ReadIamOfThisAccount", actions=["iam:Get*"],
-                      resources=[f"arn:{props.partition}:iam::{props.account_id}:*",
+                      # IAM refuses 'iam::<account>:*': a resource path names its kind
+                      resources=[*(f"arn:{props.partition}:iam::{props.account_id}:{kind}/*" for kind in IAM_KINDS),
                                  f"arn:{props.partition}:iam::aws:policy/*"]),
             statement(sid="ListIam", actions=["iam:List*"], resources=["*"]),
         ]

@@ -4,6 +4,7 @@ from modules.monitoring.catalog import (
     cache_alarms,
     database_alarms,
     dead_letter_alarm,
+    endpoint_health_alarm,
     fleet_alarms,
     function_alarms,
     load_balancer_alarms,
@@ -25,5 +26,6 @@ __all__ = ["AlarmSet", "AlarmSetProps", "AlarmSpec", "AlarmTopic", "AlarmTopicPr
            "LogErrorFilter", "LogErrorFilterProps", "Metric", "NotificationTopic", "NotificationTopicProps",
            "OperationsDashboard", "OperationsDashboardProps",
            "alarm_topic_key_grants", "aurora_alarms", "cache_alarms", "database_alarms", "dead_letter_alarm",
+           "endpoint_health_alarm",
            "fleet_alarms", "function_alarms", "load_balancer_alarms", "log_errors_alarm", "max_connections",
            "service_alarms"]

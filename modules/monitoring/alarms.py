@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from cdktf import TerraformProvider
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (
     CloudwatchMetricAlarm,
     CloudwatchMetricAlarmMetricQuery,
@@ -98,6 +99,8 @@ class AlarmSetProps:
     alarm_actions: Sequence[str]
     """SNS topic ARNs told of ALARM and of OK (so the person paged also learns of the recovery)."""
     alarms: Sequence[AlarmSpec]
+    provider: TerraformProvider | None = None
+    """Provider (region) of the alarms: their metrics' region (us-east-1 for billing and Route 53)."""
 
     def __post_init__(self) -> None:
         if not self.alarm_actions:
@@ -122,7 +125,7 @@ class AlarmSet(Construct):
                 evaluation_periods=spec.evaluation_periods, datapoints_to_alarm=spec.datapoints_to_alarm,
                 period=spec.period_seconds if spec.metric else None, treat_missing_data=spec.treat_missing_data,
                 metric_query=_queries(spec) if spec.expression else None,
-                alarm_actions=actions, ok_actions=actions, **single)
+                alarm_actions=actions, ok_actions=actions, provider=props.provider, **single)
 
     @property
     def arns(self) -> list[str]:

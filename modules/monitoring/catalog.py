@@ -209,3 +209,14 @@ def log_errors_alarm(name: str, namespace: str, metric_name: str) -> AlarmSpec:
         description=f"{name} logged ERROR lines in the last 5 minutes. Search its log group for ERROR.",
         metric=Metric(namespace, metric_name, {}, "Sum"), period_seconds=300, evaluation_periods=1,
         treat_missing_data=NO_DATA_IS_HEALTHY)  # the filter publishes only when a line matches
+
+
+def endpoint_health_alarm(health_check_id: str) -> AlarmSpec:
+    """The public endpoint failing Route 53's checkers (metric in us-east-1, whatever the region)."""
+    return AlarmSpec(
+        key="endpoint-down", threshold=1, comparison="LessThanThreshold",
+        description="Route 53's health checkers cannot reach the public endpoint (2 of 3 minutes): users cannot "
+                    "either. Look at the load balancer's targets, the distribution and DNS.",
+        metric=Metric("AWS/Route53", "HealthCheckStatus", {"HealthCheckId": health_check_id}, "Minimum"),
+        evaluation_periods=3, datapoints_to_alarm=2,
+        treat_missing_data=NO_DATA_IS_DOWN)  # a health check always reports; silence means it is gone

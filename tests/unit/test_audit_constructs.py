@@ -17,6 +17,7 @@ from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
 from modules.account import MFA_SELF_SERVICE, AccountGuardrails, AccountGuardrailsProps
+from modules.account.guardrails import IAM_KINDS
 from modules.audit import (
     CIS_CONTROLS,
     AuditTrail,
@@ -476,7 +477,10 @@ def test_deploy_role_reads_and_writes_only_the_projects_state(document):
     assert (key["actions"], key["resources"]) == (["kms:Decrypt", "kms:GenerateDataKey"], [STATE_KEY])
     assert _conditions(key) == {("StringEquals", "kms:ViaService", (f"s3.{REGION}.amazonaws.com",))}
     iam_get = _statement(policy, "ReadIamOfThisAccount")
-    assert iam_get["resources"] == [f"arn:aws:iam::{ACCOUNT}:*", "arn:aws:iam::aws:policy/*"]
+    # IAM refuses "iam::<account>:*" (a resource path must name its kind), so each kind is listed
+    assert f"arn:aws:iam::{ACCOUNT}:role/*" in iam_get["resources"]
+    assert "arn:aws:iam::aws:policy/*" in iam_get["resources"]
+    assert all(r.split(":")[5].split("/")[0] in IAM_KINDS for r in iam_get["resources"][:-1])
     deny = _statement(policy, "DenyChangingTheStateStore")
     assert deny["effect"] == "Deny" and deny["resources"] == [STATE_BUCKET, f"{STATE_BUCKET}/*", STATE_KEY]
     assert "s3:PutBucketPolicy" not in deny["not_actions"] and "kms:ScheduleKeyDeletion" not in deny["not_actions"]

@@ -40,7 +40,8 @@ def test_every_alarm_notifies_the_topic_on_alarm_and_on_recovery(ops, environmen
     alarms = _alarms(document)
     assert alarms
     for name, alarm in alarms.items():
-        topic = _billing_topic_ref(document) if name.endswith("-estimated-charges") else _topic_ref(document)
+        in_us_east_1 = alarm.get("provider") == "aws.us-east-1"  # billing and Route 53 metrics live only there
+        topic = _us_east_1_topic_ref(document) if in_us_east_1 else _topic_ref(document)
         assert alarm["alarm_actions"] == [topic], name
         assert alarm["ok_actions"] == [topic], name
         # billing metrics are missing until billing alerts are switched on: INSUFFICIENT_DATA says so
@@ -49,8 +50,8 @@ def test_every_alarm_notifies_the_topic_on_alarm_and_on_recovery(ops, environmen
         assert len(alarm["alarm_description"]) > 30, name
 
 
-def _billing_topic_ref(document) -> str:
-    (logical,) = [k for k, t in resources(document, "aws_sns_topic").items() if t["name"].endswith("-billing")]
+def _us_east_1_topic_ref(document) -> str:
+    (logical,) = [k for k, t in resources(document, "aws_sns_topic").items() if t["name"].endswith("-us-east-1")]
     return "${aws_sns_topic.%s.arn}" % logical
 
 
@@ -158,7 +159,7 @@ def test_the_dashboard_shows_the_seed_004_widgets_and_every_alarm(ops):
     body = json.loads(only(document, "aws_cloudwatch_dashboard")["dashboard_body"])
     titles = [w["properties"]["title"] for w in body["widgets"]]
     assert titles[0] == "Alarms"
-    regional = [n for n in _alarms(document) if not n.endswith("-estimated-charges")]  # that one is in us-east-1
+    regional = [n for n, a in _alarms(document).items() if a.get("provider") != "aws.us-east-1"]
     assert len(body["widgets"][0]["properties"]["alarms"]) == len(regional)
     # seed 004: ASG CPU, RDS connections, ALB requests + 5xx, S3 sizes
     assert {"Load balancer: requests and 5xx", "Fleet web: CPU and instances", "Database connections",
@@ -167,16 +168,16 @@ def test_the_dashboard_shows_the_seed_004_widgets_and_every_alarm(ops):
 
 def test_the_topic_admits_only_this_accounts_services_over_tls(ops):
     document = ops[("saas", "prod")]
-    statements = {s["sid"]: s for s in json_policy(document, "aws_iam_policy_document")}
+    statements = {s["sid"]: s for s in json_policy(document, "aws_iam_policy_document", "alarm-topic_")}
     publish = statements["ServicesOfThisAccountPublish"]
     assert publish["principals"][0]["identifiers"] == ["cloudwatch.amazonaws.com"]
     assert publish["condition"][0]["values"] == ["123456789012"]
     assert statements["DenyPlainHttp"]["effect"] == "Deny"
 
 
-def json_policy(document, data_type: str) -> list[dict]:
-    """Statements of every policy document data source of the stack."""
-    documents = document.get("data", {}).get(data_type, {}).values()
+def json_policy(document, data_type: str, prefix: str = "") -> list[dict]:
+    """Statements of the stack's policy document data sources (those whose logical id starts with prefix)."""
+    documents = [d for name, d in document.get("data", {}).get(data_type, {}).items() if name.startswith(prefix)]
     return [statement for d in documents for statement in d.get("statement", [])]
 
 
@@ -195,8 +196,15 @@ def test_the_trail_is_multi_region_validated_encrypted_and_watched_by_the_cis_al
 def test_billing_lives_in_us_east_1_with_its_own_topic_when_the_region_is_elsewhere(ops):
     document = ops[("notebookly", "prod")]  # ap-south-1, seed 004's $100 budget
     budget = only(document, "aws_budgets_budget")
-    assert budget["limit_amount"] == "100.00" and budget["provider"] == "aws.billing"
+    assert budget["limit_amount"] == "100.00" and budget["provider"] == "aws.us-east-1"
     assert sorted({n["threshold"] for n in budget["notification"]}) == [80, 100]
     alarm = _alarms(document)["notebookly-prod-estimated-charges"]
-    assert alarm["provider"] == "aws.billing" and alarm["threshold"] == 100
+    assert alarm["provider"] == "aws.us-east-1" and alarm["threshold"] == 100
     assert document["provider"]["aws"][1]["region"] == "us-east-1"
+
+
+def test_the_public_endpoint_is_watched_from_us_east_1(ops):
+    alarm = _alarms(ops[("notebookly", "prod")])["notebookly-prod-endpoint-down"]
+    assert alarm["namespace"] == "AWS/Route53" and alarm["provider"] == "aws.us-east-1"
+    assert alarm["dimensions"] == {"HealthCheckId": REMOTE % ("edge", "health_check_id")}
+    assert alarm["treat_missing_data"] == "breaching"
