@@ -145,6 +145,10 @@ class Edge(Strict):
     waf: EdgeWaf | None = Field(default_factory=EdgeWaf, description="Web ACL of the distributions; null turns "
                                 "it off (with waf_off.reason, never in production).")
     waf_off: Reason | None = Field(default=None, description="Why the distributions have no WAF.")
+    shield_advanced: bool = Field(
+        default=False, description="Opt in to AWS Shield Advanced (seed 000): DDoS protection of the distributions "
+        "and the load balancer with the Shield Response Team. It subscribes the account for a year at about "
+        "3,000 USD a month, which is why it is never on by default.")
     price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"] = Field(
         default="PriceClass_100", description="Edge locations used; 100 (North America, Europe) is cheapest.")
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from cdktf_cdktf_provider_aws.data_aws_lb_hosted_zone_id import DataAwsLbHostedZoneId
 from cdktf_cdktf_provider_aws.provider import AwsProvider
+from cdktf_cdktf_provider_aws.shield_protection import ShieldProtection
+from cdktf_cdktf_provider_aws.shield_subscription import ShieldSubscription
 from constructs import Construct
 
 from configuration import BlueprintConfig
@@ -83,6 +85,8 @@ class EdgeStack(PlatformStack):
             self._records()
         if edge.health_check:
             self._health_check()
+        if edge.shield_advanced:
+            self._shield()
 
     # -- us-east-1 pieces -------------------------------------------------------------------------------
 
@@ -210,6 +214,21 @@ class EdgeStack(PlatformStack):
                 f"{config.name_prefix}-{name}", self._aliases(edge.asset_subdomain(name)) if edge.domain else [])))
         self._publish(f"assets_{variable(name)}", distribution, f"the {name} bucket's assets")
         return distribution
+
+    # -- DDoS protection ---------------------------------------------------------------------------------
+
+    def _shield(self) -> None:
+        """Shield Advanced on every distribution and on the load balancer (the subscription is the account's;
+        skip_destroy keeps it when the stack goes: AWS cannot cancel it before its year is over)."""
+        config = self.config
+        subscription = ShieldSubscription(self, "shield-subscription", auto_renew="ENABLED", skip_destroy=True)
+        protected = {name: distribution.arn for name, distribution in (
+            ("static-site", self.site), ("load-balancer-cdn", self.app), *self.assets.items()) if distribution}
+        if self.compute is not None:
+            protected["load-balancer"] = self.compute.get_string("load_balancer_arn")
+        for name, arn in protected.items():
+            ShieldProtection(self, f"shield-{name}", name=f"{config.name_prefix}-{name}", resource_arn=arn,
+                             depends_on=[subscription])
 
     # -- records and health -----------------------------------------------------------------------------
 

@@ -407,3 +407,20 @@ def test_a_bad_edge_section_writes_nothing(case, tmp_path, capsys):
     assert expected[0] in stderr and "fix:" in stderr
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir()] == ["my-env.yaml"]
+
+
+def test_shield_advanced_is_an_opt_in_that_protects_every_distribution_and_the_load_balancer(tmp_path):
+    path = tmp_path / "cafe.yaml"
+    path.write_text("extends: cafe-nimbus/prod\nedge:\n  shield_advanced: true\n")
+    document = json.loads(CdktfTesting.synth(EdgeStack(CdktfTesting.app(), load(config_file=path))))
+    subscription = only(document, "aws_shield_subscription")
+    assert subscription["auto_renew"] == "ENABLED" and subscription["skip_destroy"] is True
+    protected = {p["resource_arn"] for p in resources(document, "aws_shield_protection").values()}
+    site = next(k for k, d in resources(document, "aws_cloudfront_distribution").items() if "static-site" in k)
+    assert protected == {"${aws_cloudfront_distribution.%s.arn}" % site,
+                         "${data.terraform_remote_state.compute.outputs.load_balancer_arn}"}
+
+
+def test_shield_advanced_is_off_by_default_for_its_yearly_commitment():
+    document = json.loads(CdktfTesting.synth(EdgeStack(CdktfTesting.app(), load("cafe-nimbus", "prod"))))
+    assert not resources(document, "aws_shield_subscription")
