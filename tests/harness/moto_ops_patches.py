@@ -86,3 +86,68 @@ def budgets_tags() -> None:
 
 
 OPS_PATCHES.append(budgets_tags)
+
+
+def cloudtrail_delete_trail_by_arn() -> None:
+    """DeleteTrail takes a trail's name or ARN; moto 5.2.5 looks the value up by name only and
+    silently keeps a trail deleted by ARN (as the provider does), so it outlives its destroy. The
+    patch resolves an ARN to the trail's name first."""
+    from moto.cloudtrail.models import CloudTrailBackend
+
+    original = CloudTrailBackend.delete_trail
+
+    def delete_trail(self: CloudTrailBackend, name: str) -> None:
+        for trail_name, trail in list(self.trails.items()):
+            if trail.arn == name:
+                name = trail_name
+        original(self, name)
+
+    CloudTrailBackend.delete_trail = delete_trail  # type: ignore[method-assign]
+
+
+OPS_PATCHES.append(cloudtrail_delete_trail_by_arn)
+
+
+# Lambda function settings moto 5.2.5 accepts on CreateFunction/UpdateFunctionConfiguration but
+# neither stores nor returns.
+LAMBDA_SETTINGS = ("DeadLetterConfig", "LoggingConfig")
+
+
+def lambda_dead_letter_and_logging_config() -> None:
+    """GetFunctionConfiguration must answer a function's DeadLetterConfig and LoggingConfig as they
+    were set; moto 5.2.5 drops both, so every plan would re-add them. The patch keeps them from the
+    create spec and from configuration updates and answers them (LoggingConfig with the defaults AWS
+    fills in for what was not set)."""
+    from moto.awslambda.models import LambdaFunction
+
+    original_init = LambdaFunction.__init__
+    original_configuration = LambdaFunction.get_configuration
+    original_update = LambdaFunction.update_configuration
+
+    def __init__(self, account_id, spec, region, version=1):  # type: ignore[no-untyped-def]
+        original_init(self, account_id, spec, region, version)
+        self._kept_settings = {k: spec[k] for k in LAMBDA_SETTINGS if spec.get(k)}
+
+    def get_configuration(self, on_create=False):  # type: ignore[no-untyped-def]
+        config = original_configuration(self, on_create)
+        for key, value in getattr(self, "_kept_settings", {}).items():
+            config[key] = dict(value)
+        if "LoggingConfig" in config:
+            config["LoggingConfig"].setdefault("LogGroup", f"/aws/lambda/{self.function_name}")
+            if config["LoggingConfig"].get("LogFormat") == "JSON":
+                config["LoggingConfig"].setdefault("ApplicationLogLevel", "INFO")
+                config["LoggingConfig"].setdefault("SystemLogLevel", "INFO")
+        return config
+
+    def update_configuration(self, config_updates):  # type: ignore[no-untyped-def]
+        kept = getattr(self, "_kept_settings", {})
+        kept.update({k: config_updates[k] for k in LAMBDA_SETTINGS if k in config_updates})
+        self._kept_settings = kept
+        return original_update(self, config_updates)
+
+    LambdaFunction.__init__ = __init__  # type: ignore[method-assign]
+    LambdaFunction.get_configuration = get_configuration  # type: ignore[method-assign]
+    LambdaFunction.update_configuration = update_configuration  # type: ignore[method-assign]
+
+
+OPS_PATCHES.append(lambda_dead_letter_and_logging_config)

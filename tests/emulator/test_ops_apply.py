@@ -1,0 +1,225 @@
+"""Layer 5 for the ops, account and reports stacks: real `terraform apply` against moto of notebookly's
+prod ops stack (tier alarms, dashboard, CloudTrail with the CIS alarms, the budget, billing and
+endpoint alarms in us-east-1 while the environment lives in ap-south-1) and account stack (password
+policy, MFA-only admins, GitHub OIDC deploy role), and cafe-nimbus's prod reports stack (the daily
+sales report: schedule, two functions in the VPC, the hand-over, dead-letter queue, alarms).
+
+The network is applied for real (security groups and Lambda VPC settings need real subnets); the
+data, compute, edge and ops exports these stacks read are seeded into the S3 remote state, because the
+other scenarios already apply those stacks and their outputs are all that matters here. Each stack
+must apply, re-plan with no changes, show in AWS what it declares, and destroy.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+import pytest
+
+from configuration import BlueprintConfig, load
+from synth.app import synthesize
+from tests.emulator.runbook import empty_named_buckets, stop_access_logging
+from tests.harness.moto_server import MotoServer, start_moto_server
+from tests.harness.terraform import TerraformWorkdir, seeded_state_file
+from tests.support import platform_manifest
+from tests.workdirs import emulator_workdir, seeded_outputs
+
+pytestmark = [pytest.mark.emulator, pytest.mark.xdist_group("emulator-ops")]
+SEEDED_LAYERS = ("data", "compute", "edge", "ops")
+
+
+@dataclass
+class Environment:
+    config: BlueprintConfig
+    outdir: Path
+    root: Path
+    moto: MotoServer
+
+    def client(self, service: str, region: str | None = None) -> object:
+        return boto3.client(service, region_name=region or self.config.regions.primary,
+                            endpoint_url=self.moto.endpoint_url, aws_access_key_id="testing",
+                            aws_secret_access_key="testing")
+
+    def workdir(self, layer: str) -> TerraformWorkdir:
+        return emulator_workdir(self.outdir, f"{self.config.name_prefix}-{layer}", self.root / layer,
+                                self.moto.endpoint_url)
+
+
+def _prepare(blueprint: str, root: Path, moto: MotoServer, applied: str) -> Environment:
+    """Synthesize prod, create the state bucket, apply the network, seed the other producers' outputs."""
+    config = load(blueprint, "prod")
+    env = Environment(config=config, outdir=root / "out", root=root, moto=moto)
+    synthesize(config, env.outdir)
+    s3 = env.client("s3", config.state_region)
+    location = {} if config.state_region == "us-east-1" else {
+        "CreateBucketConfiguration": {"LocationConstraint": config.state_region}}
+    s3.create_bucket(Bucket=config.state_bucket, **location)
+    network = env.workdir("network")
+    network.init()
+    network.apply()
+    contracts = {s["layer"]: s for s in platform_manifest(env.outdir)["stacks"]}
+    for producer in contracts[applied]["consumes"]:
+        layer = next(lay for lay, s in contracts.items() if s["name"] == producer)
+        if layer not in SEEDED_LAYERS:
+            continue
+        state = seeded_state_file(root / "seeded" / f"{layer}.tfstate",
+                                  seeded_outputs(contracts[layer]["outputs"], producer))
+        s3.put_object(Bucket=config.state_bucket, Key=contracts[layer]["state_key"], Body=state.read_bytes())
+    return env
+
+
+@pytest.fixture(scope="module")
+def moto(tmp_path_factory) -> Iterator[MotoServer]:
+    server = start_moto_server(log_path=tmp_path_factory.mktemp("ops-moto") / "moto.log")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def notebookly(moto, tmp_path_factory) -> Environment:
+    return _prepare("notebookly", tmp_path_factory.mktemp("ops-notebookly"), moto, "ops")
+
+
+@pytest.fixture(scope="module")
+def cafe(moto, tmp_path_factory) -> Environment:
+    return _prepare("cafe-nimbus", tmp_path_factory.mktemp("reports-cafe-nimbus"), moto, "reports")
+
+
+@pytest.fixture(scope="module")
+def ops(notebookly) -> TerraformWorkdir:
+    return notebookly.workdir("ops")
+
+
+@pytest.fixture(scope="module")
+def reports(cafe) -> TerraformWorkdir:
+    return cafe.workdir("reports")
+
+
+def _outputs(workdir: TerraformWorkdir) -> dict[str, object]:
+    return {name: value["value"] for name, value in workdir.output().items()}
+
+
+def test_ops_stack_applies_and_plans_clean(ops):
+    ops.init()
+    ops.apply()
+    assert ops.plan(detailed_exitcode=True) == 0, ops.last_plan_output
+
+
+def test_the_trail_records_every_region_into_its_encrypted_bucket_and_logs(notebookly, ops):
+    outputs, config = _outputs(ops), notebookly.config
+    (trail,) = notebookly.client("cloudtrail").describe_trails()["trailList"]
+    assert trail["TrailARN"] == outputs["trail_arn"]
+    assert trail["IsMultiRegionTrail"] and trail["LogFileValidationEnabled"]
+    assert trail["S3BucketName"] == outputs["trail_bucket_name"]
+    assert trail["KmsKeyId"] == outputs["kms_key_arn"]
+    log_group = trail["CloudWatchLogsLogGroupArn"].split(":log-group:")[1]
+    assert log_group.startswith(f"/aws/cloudtrail/{config.name_prefix}")
+    alarms = notebookly.client("cloudwatch").describe_alarms(AlarmNamePrefix=config.name_prefix)["MetricAlarms"]
+    security = [a for a in alarms if a.get("Namespace") == f"{config.project}/{config.environment}/Security"]
+    assert len(security) == 15 and all(a["AlarmActions"] == [outputs["alarm_topic_arn"]] for a in security)
+
+
+def test_billing_is_watched_from_us_east_1(notebookly, ops):
+    outputs, config = _outputs(ops), notebookly.config
+    assert config.regions.primary != "us-east-1"
+    topic = outputs["us_east_1_alarm_topic_arn"]
+    assert topic.split(":")[3] == "us-east-1"
+    (alarm,) = notebookly.client("cloudwatch", "us-east-1").describe_alarms(
+        AlarmNamePrefix=f"{config.name_prefix}-estimated-charges")["MetricAlarms"]
+    assert alarm["Threshold"] == config.ops.budget.monthly_limit_usd and alarm["AlarmActions"] == [topic]
+    budget = notebookly.client("budgets", "us-east-1").describe_budget(
+        AccountId=config.account_id, BudgetName=config.name_prefix)["Budget"]
+    assert float(budget["BudgetLimit"]["Amount"]) == config.ops.budget.monthly_limit_usd
+    notifications = notebookly.client("budgets", "us-east-1").describe_notifications_for_budget(
+        AccountId=config.account_id, BudgetName=config.name_prefix)["Notifications"]
+    assert sorted({n["Threshold"] for n in notifications}) == config.ops.budget.thresholds_percent
+
+
+@pytest.fixture(scope="module")
+def account(notebookly) -> TerraformWorkdir:
+    """notebookly prod's account stack: reads the (seeded) state stack and the ops stack applied above."""
+    contracts = {s["layer"]: s for s in platform_manifest(notebookly.outdir)["stacks"]}
+    state = contracts["state"]
+    seeded = seeded_state_file(notebookly.root / "seeded" / "state.tfstate",
+                               {**seeded_outputs(state["outputs"], state["name"]),
+                                "state_kms_key_arn": "arn:aws:kms:ap-south-1:123456789012:key/seeded-state-key"})
+    notebookly.client("s3", notebookly.config.state_region).put_object(
+        Bucket=notebookly.config.state_bucket, Key=state["state_key"] or f"{notebookly.config.blueprint}/"
+        f"{notebookly.config.environment}/state.tfstate", Body=seeded.read_bytes())
+    return notebookly.workdir("account")
+
+
+def test_account_stack_applies_and_plans_clean(ops, account):
+    account.init()
+    account.apply()
+    assert account.plan(detailed_exitcode=True) == 0, account.last_plan_output
+
+
+def test_people_need_mfa_and_only_the_named_repository_may_deploy(notebookly, account):
+    iam, config = notebookly.client("iam"), notebookly.config
+    policy = iam.get_account_password_policy()["PasswordPolicy"]
+    assert policy["MinimumPasswordLength"] >= 14 and policy["PasswordReusePrevention"] == 24
+    assert policy["RequireSymbols"] and policy["RequireNumbers"] and policy["MaxPasswordAge"] == 90
+    role = iam.get_role(RoleName=f"{config.name_prefix}-github-deploy")["Role"]
+    (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert statement["Principal"]["Federated"].endswith(":oidc-provider/token.actions.githubusercontent.com")
+    subjects = json.dumps(statement["Condition"])
+    assert "repo:notebookly/platform:environment:production" in subjects and "*" not in subjects
+    (provider,) = iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]
+    assert provider["Arn"] == statement["Principal"]["Federated"]
+    assert iam.get_group(GroupName=f"{config.name_prefix}-admins")["Group"]
+
+
+def test_account_destroys_cleanly(notebookly, account):
+    account.destroy()
+    assert not notebookly.client("iam").list_open_id_connect_providers()["OpenIDConnectProviderList"]
+
+
+def test_ops_destroys_cleanly(notebookly, ops):
+    outputs = _outputs(ops)
+    stop_access_logging(ops)  # or S3 keeps writing access logs into the bucket being emptied
+    empty_named_buckets(notebookly.client("s3"),
+                        [outputs["trail_bucket_name"], outputs["trail_access_log_bucket_name"]])
+    ops.destroy()
+    assert not notebookly.client("cloudtrail").describe_trails()["trailList"]
+    assert not notebookly.client("cloudwatch", "us-east-1").describe_alarms(
+        AlarmNamePrefix=notebookly.config.name_prefix)["MetricAlarms"]
+
+
+def test_reports_stack_applies_and_plans_clean(reports):
+    reports.init()
+    reports.apply()
+    assert reports.plan(detailed_exitcode=True) == 0, reports.last_plan_output
+
+
+def test_the_report_runs_at_eight_local_time_and_chains_its_functions(cafe, reports):
+    outputs, report = _outputs(reports), cafe.config.ops.sales_report
+    schedule = cafe.client("scheduler").get_schedule(Name=outputs["sales_report_schedule_name"])
+    assert schedule["ScheduleExpression"] == "cron(0 8 * * ? *)"
+    assert schedule["ScheduleExpressionTimezone"] == report.time_zone
+    lambdas = cafe.client("lambda")
+    extractor = lambdas.get_function_configuration(FunctionName=outputs["sales_report_extractor_name"])
+    assert extractor["Environment"]["Variables"]["REPORT_TIME_ZONE"] == report.time_zone
+    assert extractor["Environment"]["Variables"]["DB_TLS"] == "true"
+    assert len(extractor["VpcConfig"]["SubnetIds"]) == len(cafe.config.regions.availability_zones)
+    assert extractor["TracingConfig"]["Mode"] == "Active"
+    chain = lambdas.get_function_event_invoke_config(FunctionName=outputs["sales_report_extractor_name"])
+    report_function = lambdas.get_function_configuration(FunctionName=outputs["sales_report_function_name"])
+    assert chain["DestinationConfig"]["OnSuccess"]["Destination"] == report_function["FunctionArn"]
+    assert extractor["DeadLetterConfig"]["TargetArn"].endswith(":cafe-nimbus-prod-sales-failures")
+    subscriptions = cafe.client("sns").list_subscriptions_by_topic(TopicArn=outputs["sales_report_topic_arn"])
+    assert {s["Endpoint"] for s in subscriptions["Subscriptions"]} == set(report.recipients)
+    policy = cafe.client("sqs").get_queue_attributes(QueueUrl=outputs["sales_report_failures_queue_url"],
+                                                     AttributeNames=["Policy", "KmsMasterKeyId"])["Attributes"]
+    assert json.loads(policy["Policy"])["Statement"][0]["Effect"] == "Deny" and policy["KmsMasterKeyId"]
+
+
+def test_reports_destroy_cleanly(cafe, reports):
+    reports.destroy()
+    assert not cafe.client("lambda").list_functions()["Functions"]
+    assert not cafe.client("scheduler").list_schedules()["Schedules"]
