@@ -187,9 +187,18 @@ class ComputeStack(PlatformStack):
                 managed_rule_groups=waf.managed_rule_groups,
                 rate_limit=waf.rate_limit.requests if waf.rate_limit else None,
                 rate_window_seconds=waf.rate_limit.window_seconds if waf.rate_limit else 60,
+                rate_limit_exempt_host=self._cloudfront_origin_host(),
                 blocked_countries=waf.blocked_countries, log_retention_days=waf.log_retention_days))
             self.export("web_acl_arn", acl.arn, "string", "WAF web ACL protecting the load balancer")
         return lb
+
+    def _cloudfront_origin_host(self) -> str | None:
+        """The name CloudFront reaches the load balancer by, when the edge puts CloudFront in front of it:
+        those requests are rate-limited per viewer by the edge's WAF, not here."""
+        edge = self.config.edge
+        if edge is None or edge.load_balancer_cdn is None or edge.domain is None:
+            return None
+        return edge.host(edge.load_balancer_cdn.origin_subdomain)
 
     # -- workloads --------------------------------------------------------------------------------------
 

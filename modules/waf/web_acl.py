@@ -65,6 +65,10 @@ class WebAclProps:
     rate_limit: int | None = 100
     """Requests one client IP may make per window before it is blocked; None: no rate rule."""
     rate_window_seconds: int = 60
+    rate_limit_exempt_host: str | None = None
+    """Host header of requests that reach the resource through CloudFront (the origin name), which a
+    CloudFront-scope ACL rate-limits per viewer: counted here they would pool every viewer behind one
+    CloudFront address. Default None: every request counts."""
     blocked_countries: Sequence[str] = ()
     log_retention_days: int = 365
     scope: str = "REGIONAL"
@@ -120,9 +124,14 @@ class WebAcl(Construct):
         if props.blocked_countries:
             block("GeoBlock", {"geo_match_statement": {"country_codes": list(props.blocked_countries)}})
         if props.rate_limit is not None:
-            block("RateLimitPerIp", {"rate_based_statement": {
-                "limit": props.rate_limit, "aggregate_key_type": "IP",
-                "evaluation_window_sec": props.rate_window_seconds}})
+            rate: dict = {"limit": props.rate_limit, "aggregate_key_type": "IP",
+                          "evaluation_window_sec": props.rate_window_seconds}
+            if props.rate_limit_exempt_host:
+                rate["scope_down_statement"] = {"not_statement": {"statement": {"byte_match_statement": {
+                    "field_to_match": {"single_header": {"name": "host"}}, "positional_constraint": "EXACTLY",
+                    "search_string": props.rate_limit_exempt_host,
+                    "text_transformation": [{"priority": 0, "type": "LOWERCASE"}]}}}}
+            block("RateLimitPerIp", {"rate_based_statement": rate})
         for group in props.managed_rule_groups:
             rules.append(Wafv2WebAclRule(
                 name=group, priority=len(rules), visibility_config=visibility(group),

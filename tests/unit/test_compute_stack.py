@@ -164,8 +164,8 @@ def test_saas_web_acl_rate_limits_per_ip_per_minute_and_runs_managed_rules(compu
     assert acl["scope"] == "REGIONAL" and acl["default_action"] == {"allow": {}}
     rules = {r["name"]: r for r in acl["rule"]}
     rate = rules["RateLimitPerIp"]
-    assert rate["statement"]["rate_based_statement"] == {"limit": 100, "evaluation_window_sec": 60,
-                                                         "aggregate_key_type": "IP"}
+    statement = {k: v for k, v in rate["statement"]["rate_based_statement"].items() if k != "scope_down_statement"}
+    assert statement == {"limit": 100, "evaluation_window_sec": 60, "aggregate_key_type": "IP"}
     assert rate["action"] == {"block": {}} and rate["priority"] == 0
     managed = [r["statement"]["managed_rule_group_statement"]["name"] for r in sorted(acl["rule"],
                key=lambda r: r["priority"]) if "managed_rule_group_statement" in r["statement"]]
@@ -504,3 +504,17 @@ def test_cafe_bastion_admits_ssh_only_from_the_office_range(compute):
     _, group = _named(document, "aws_autoscaling_group")["cafe-nimbus-prod-bastion"]
     assert (group["min_size"], group["max_size"]) == (1, 1)
     assert group["vpc_zone_identifier"] == "${data.terraform_remote_state.network.outputs.public_subnet_ids}"
+
+
+def test_behind_cloudfront_the_load_balancers_rate_rule_skips_what_the_edge_already_limited(compute):
+    """saas prod: CloudFront reaches the ALB as origin.saas.example.com, so per-IP counting here would pool
+    every viewer behind one CloudFront address; the edge's WAF limits those viewers (100/min, seed 002)."""
+    acl = next(iter(resources(compute[("saas", "prod")], "aws_wafv2_web_acl").values()))
+    rate = next(r for r in acl["rule"] if r["name"] == "RateLimitPerIp")["statement"]["rate_based_statement"]
+    match = rate["scope_down_statement"]["not_statement"]["statement"]["byte_match_statement"]
+    assert match["search_string"] == "origin.saas.example.com" and match["positional_constraint"] == "EXACTLY"
+    assert rate["limit"] == 100
+    assert load("saas", "prod").edge.waf.rate_limit.requests == 100
+    dev_acl = next(iter(resources(compute[("saas", "dev")], "aws_wafv2_web_acl").values()))
+    dev_rate = next(r for r in dev_acl["rule"] if r["name"] == "RateLimitPerIp")["statement"]["rate_based_statement"]
+    assert "scope_down_statement" not in dev_rate  # no CloudFront in dev: every request counts
