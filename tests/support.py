@@ -19,6 +19,13 @@ def stack_cases() -> list[tuple[str, str, str]]:
     return [(b, e, t.layer) for b, e in ALL_ENVIRONMENTS for t in STACK_TYPES if t.applies_to(load(b, e))]
 
 
+def user_config_file(tmp_path: Path, extends: str, body: str) -> Path:
+    """A user's own configuration file that extends a shipped environment (what --config reads)."""
+    path = tmp_path / "my-env.yaml"
+    path.write_text(f"extends: {extends}\n{body}")
+    return path
+
+
 def platform_manifest(outdir: Path) -> dict[str, Any]:
     return json.loads((outdir / "platform.json").read_text())
 

@@ -10,6 +10,7 @@ import pytest
 import main
 from configuration import ConfigError, list_blueprints, load
 from modules.containers.sizes import FARGATE_MEMORY
+from tests.support import user_config_file
 
 # case -> (the blueprint environment extended, the YAML merged over it, fragments the error must contain)
 HOSTILE = {
@@ -153,17 +154,11 @@ HOSTILE = {
 }
 
 
-def _user_file(tmp_path: Path, extends: str, body: str) -> Path:
-    path = tmp_path / "my-env.yaml"
-    path.write_text(f"extends: {extends}\n{body}")
-    return path
-
-
 @pytest.mark.parametrize("case", sorted(HOSTILE))
 def test_hostile_compute_configuration_fails_with_key_value_and_fix_and_writes_nothing(case, tmp_path, capsys):
     extends, body, expected = HOSTILE[case]
     out = tmp_path / "out"
-    code = main.main(["--config", str(_user_file(tmp_path, extends, body)), "--out", str(out)])
+    code = main.main(["--config", str(user_config_file(tmp_path, extends, body)), "--out", str(out)])
     stderr = capsys.readouterr().err
     assert code == 2, stderr
     for fragment in expected:
@@ -177,7 +172,7 @@ def test_hostile_compute_configuration_fails_with_key_value_and_fix_and_writes_n
 def test_a_refused_secret_value_is_never_echoed(case, tmp_path):
     extends, body, _ = HOSTILE[case]
     with pytest.raises(ConfigError) as error:
-        load(config_file=_user_file(tmp_path, extends, body))
+        load(config_file=user_config_file(tmp_path, extends, body))
     assert "hunter2" not in str(error.value)
 
 
@@ -200,10 +195,10 @@ def test_every_problem_in_the_compute_section_is_reported_at_once(tmp_path):
     body = ("compute:\n  services:\n    frontend: {cpu: 256, memory: 4096}\n    backend: {user: '0'}\n"
             "  bastion: {allowed_cidrs: [0.0.0.0/0], key_name: ops, image: al2023}\n")
     with pytest.raises(ConfigError) as error:
-        load(config_file=_user_file(tmp_path, "notebookly/prod", body.replace("services", "services_")))
+        load(config_file=user_config_file(tmp_path, "notebookly/prod", body.replace("services", "services_")))
     assert "compute.services_" in str(error.value)  # an unknown key, named
     with pytest.raises(ConfigError) as error:
-        load(config_file=_user_file(tmp_path, "saas/prod", body))
+        load(config_file=user_config_file(tmp_path, "saas/prod", body))
     text = str(error.value)
     assert len(error.value.problems) == 3, text
     assert "compute.services.frontend" in text and "compute.services.backend" in text

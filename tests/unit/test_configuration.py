@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 import main
 from configuration import ConfigError, list_blueprints, load
 from configuration.loader import deep_merge
+from tests.support import user_config_file
 
 HOSTILE = {
     "unknown-top-level-key": ("netwrok:\n  vpc_cidr: 10.1.0.0/16\n", ["netwrok", "did you mean 'network'"]),
@@ -64,17 +63,11 @@ HOSTILE = {
 }
 
 
-def _user_file(tmp_path: Path, body: str, extends: str = "notebookly/prod") -> Path:
-    path = tmp_path / "my-env.yaml"
-    path.write_text(f"extends: {extends}\n{body}")
-    return path
-
-
 @pytest.mark.parametrize("case", sorted(HOSTILE))
 def test_hostile_configuration_fails_with_key_value_and_fix_and_writes_nothing(case, tmp_path, capsys):
     body, expected = HOSTILE[case]
     out = tmp_path / "out"
-    code = main.main(["--config", str(_user_file(tmp_path, body)), "--out", str(out)])
+    code = main.main(["--config", str(user_config_file(tmp_path, "notebookly/prod", body)), "--out", str(out)])
     stderr = capsys.readouterr().err
     assert code == 2
     for fragment in expected:
@@ -87,7 +80,7 @@ def test_hostile_configuration_fails_with_key_value_and_fix_and_writes_nothing(c
 def test_every_problem_is_reported_at_once(tmp_path):
     body = "regions:\n  primary: mars-1\n  availability_zones: [mars-1a, mars-1b]\nnetwork:\n  vpc_cidr: 8.8.0.0/16\n"
     with pytest.raises(ConfigError) as error:
-        load(config_file=_user_file(tmp_path, body))
+        load(config_file=user_config_file(tmp_path, "notebookly/prod", body))
     assert len(error.value.problems) == 2
     assert "regions.primary" in str(error.value) and "network.vpc_cidr" in str(error.value)
 
@@ -103,7 +96,7 @@ def test_missing_user_file_and_bad_extends(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         load(config_file=tmp_path / "nope.yaml")
     with pytest.raises(ConfigError, match="names neither a file"):
-        load(config_file=_user_file(tmp_path, "", extends="nothing/here"))
+        load(config_file=user_config_file(tmp_path, "nothing/here", ""))
 
 
 def test_extends_cycle_is_reported(tmp_path):

@@ -4,13 +4,12 @@ blueprints carry the seeds' thresholds and every production environment's alarms
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 import main
 from configuration import ConfigError, list_blueprints, load
 from configuration.ops import Ops
+from tests.support import user_config_file
 
 # case -> (the blueprint environment extended, the YAML merged over it, fragments the error must contain)
 HOSTILE = {
@@ -61,17 +60,11 @@ HOSTILE = {
 }
 
 
-def _user_file(tmp_path: Path, extends: str, body: str) -> Path:
-    path = tmp_path / "my-env.yaml"
-    path.write_text(f"extends: {extends}\n{body}")
-    return path
-
-
 @pytest.mark.parametrize("case", sorted(HOSTILE))
 def test_hostile_ops_configuration_fails_with_key_value_and_fix(case, tmp_path):
     extends, body, expected = HOSTILE[case]
     with pytest.raises(ConfigError) as error:
-        load(config_file=_user_file(tmp_path, extends, body))
+        load(config_file=user_config_file(tmp_path, extends, body))
     text = str(error.value)
     assert len(error.value.problems) == 1, text
     for fragment in expected:
@@ -83,7 +76,7 @@ def test_hostile_ops_configuration_fails_with_key_value_and_fix(case, tmp_path):
 def test_a_bad_ops_section_writes_nothing(case, tmp_path, capsys):
     extends, body, expected = HOSTILE[case]
     out = tmp_path / "out"
-    code = main.main(["--config", str(_user_file(tmp_path, extends, body)), "--out", str(out)])
+    code = main.main(["--config", str(user_config_file(tmp_path, extends, body)), "--out", str(out)])
     stderr = capsys.readouterr().err
     assert code == 2, stderr
     assert expected[0] in stderr and "fix:" in stderr
@@ -95,7 +88,7 @@ def test_budget_thresholds_are_sorted_and_a_non_production_environment_may_add_s
     body = ("ops:\n  alarm_subscribers: {emails: [dev-team@notebookly.com], https_endpoints: "
             "['https://hooks.example.com/T0/B0']}\n  budget: {monthly_limit_usd: 25.5, thresholds_percent: "
             "[120, 50, 90]}\n")
-    ops = load(config_file=_user_file(tmp_path, "notebookly/dev", body)).ops
+    ops = load(config_file=user_config_file(tmp_path, "notebookly/dev", body)).ops
     assert ops.budget.thresholds_percent == [50, 90, 120]
     assert ops.budget.monthly_limit_usd == 25.5 and ops.budget.billing_alarm is True
     assert ops.alarm_subscribers.emails == ["dev-team@notebookly.com"] and not ops.alarm_subscribers.is_empty
@@ -111,7 +104,7 @@ def test_the_defaults_are_the_production_ones():
 
 def test_trail_retention_must_be_a_cloudwatch_retention_period(tmp_path):
     with pytest.raises(ConfigError, match=r"ops\.trail_log_retention_days.*500.*fix:"):
-        load(config_file=_user_file(tmp_path, "notebookly/prod", "ops:\n  trail_log_retention_days: 500\n"))
+        load(config_file=user_config_file(tmp_path, "notebookly/prod", "ops:\n  trail_log_retention_days: 500\n"))
 
 
 # -- the shipped blueprints ---------------------------------------------------------------------------

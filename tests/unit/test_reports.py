@@ -35,7 +35,7 @@ from stacks.network import NetworkStack
 from stacks.ops import OpsStack
 from stacks.reports import SALES_REPORT_SOURCE, ReportsStack, staged_sales_report
 from synth.app import STACK_TYPES
-from tests.support import ALL_ENVIRONMENTS, only, resources
+from tests.support import ALL_ENVIRONMENTS, only, resources, user_config_file
 
 ENVIRONMENTS = [("cafe-nimbus", "prod"), ("cafe-nimbus", "dev")]
 REMOTE = "${data.terraform_remote_state.%s.outputs.%s}"
@@ -478,17 +478,11 @@ HOSTILE = {
 }
 
 
-def _user_file(tmp_path: Path, body: str, extends: str = "cafe-nimbus/prod") -> Path:
-    path = tmp_path / "my-env.yaml"
-    path.write_text(f"extends: {extends}\n{body}")
-    return path
-
-
 @pytest.mark.parametrize("case", sorted(HOSTILE))
 def test_hostile_sales_report_configuration_fails_with_key_value_and_fix(case, tmp_path):
     body, expected = HOSTILE[case]
     with pytest.raises(ConfigError) as error:
-        load(config_file=_user_file(tmp_path, body))
+        load(config_file=user_config_file(tmp_path, "cafe-nimbus/prod", body))
     text = str(error.value)
     assert len(error.value.problems) == 1, text
     for fragment in expected:
@@ -500,7 +494,7 @@ def test_hostile_sales_report_configuration_fails_with_key_value_and_fix(case, t
 def test_a_bad_sales_report_writes_nothing(case, tmp_path, capsys):
     body, expected = HOSTILE[case]
     out = tmp_path / "out"
-    code = main.main(["--config", str(_user_file(tmp_path, body)), "--out", str(out)])
+    code = main.main(["--config", str(user_config_file(tmp_path, "cafe-nimbus/prod", body)), "--out", str(out)])
     stderr = capsys.readouterr().err
     assert code == 2, stderr
     assert expected[0] in stderr and "fix:" in stderr
@@ -510,7 +504,7 @@ def test_a_bad_sales_report_writes_nothing(case, tmp_path, capsys):
 
 def test_the_fix_for_a_bad_report_time_is_the_fields_own_help(tmp_path):
     with pytest.raises(ConfigError) as error:
-        load(config_file=_user_file(tmp_path, "ops:\n  sales_report: {at: 8am}\n"))
+        load(config_file=user_config_file(tmp_path, "cafe-nimbus/prod", "ops:\n  sales_report: {at: 8am}\n"))
     text = str(error.value)
     assert "fix: Local time, HH:MM." in text, text
     assert "notebookly" not in text, text
@@ -519,7 +513,7 @@ def test_the_fix_for_a_bad_report_time_is_the_fields_own_help(tmp_path):
 def test_a_proxied_orders_database_is_refused_or_reached_with_iam_auth(tmp_path):
     body = "data:\n  databases:\n    orders: {proxy: true}\n"
     try:
-        config = load(config_file=_user_file(tmp_path, body))
+        config = load(config_file=user_config_file(tmp_path, "cafe-nimbus/prod", body))
     except ConfigError as error:
         assert "ops.sales_report" in str(error)
         return
