@@ -24,12 +24,10 @@ import pytest
 
 from configuration import BlueprintConfig, load
 from stacks.compute import variable
-from synth.app import synthesize
+from tests.emulator.environments import EmulatedEnvironment, bucket_location, outputs_of
 from tests.emulator.runbook import empty_named_buckets, stop_access_logging
 from tests.harness.moto_server import MotoServer, start_moto_server
-from tests.harness.terraform import TerraformWorkdir, seeded_state_file
-from tests.support import platform_manifest
-from tests.workdirs import emulator_workdir, seeded_outputs
+from tests.harness.terraform import TerraformWorkdir
 
 pytestmark = [pytest.mark.emulator, pytest.mark.xdist_group("emulator-edge")]
 EDGE_REGION = "us-east-1"
@@ -39,21 +37,8 @@ ALB_ZONES = {"ap-south-1": "ZP97RAFLXTNZK", "us-east-1": "Z35SXDOTRQ7X7K"}
 
 
 @dataclass
-class Environment:
-    config: BlueprintConfig
-    outdir: Path
-    root: Path
-    moto: MotoServer
-    zone_id: str
-
-    def client(self, service: str, region: str | None = None) -> object:
-        return boto3.client(service, region_name=region or self.config.regions.primary,
-                            endpoint_url=self.moto.endpoint_url, aws_access_key_id="testing",
-                            aws_secret_access_key="testing")
-
-    def workdir(self, layer: str) -> TerraformWorkdir:
-        return emulator_workdir(self.outdir, f"{self.config.name_prefix}-{layer}", self.root / layer,
-                                self.moto.endpoint_url)
+class EdgeEnvironment(EmulatedEnvironment):
+    zone_id: str = ""
 
     @property
     def load_balancer_dns_name(self) -> str:
@@ -81,42 +66,28 @@ def with_edge_zone(config: BlueprintConfig, route53: object) -> tuple[BlueprintC
     return BlueprintConfig.model_validate(document), zone_id
 
 
-def _prepare(blueprint: str, root: Path, moto: MotoServer) -> Environment:
+def _prepare(blueprint: str, root: Path, moto: MotoServer) -> EdgeEnvironment:
     """Create the zone, synthesize prod, create the state bucket (and the served buckets), seed the
     data and compute outputs the edge stack reads."""
     base = load(blueprint, "prod")
     route53 = boto3.client("route53", region_name="us-east-1", endpoint_url=moto.endpoint_url,
                            aws_access_key_id="testing", aws_secret_access_key="testing")
     config, zone_id = with_edge_zone(base, route53)
-    env = Environment(config=config, outdir=root / "out", root=root, moto=moto, zone_id=zone_id)
-    synthesize(config, env.outdir)
-    s3 = env.client("s3", config.state_region)
-    s3.create_bucket(Bucket=config.state_bucket, **_location(config.state_region))
+    env = EdgeEnvironment(config=config, root=root, moto=moto, zone_id=zone_id)
+    env.synthesize()
     primary = config.regions.primary
     served = {}
     for name in config.edge.cdn_buckets:
         bucket = config.data_bucket_name(name)
-        env.client("s3").create_bucket(Bucket=bucket, **_location(primary))
+        env.client("s3").create_bucket(Bucket=bucket, **bucket_location(primary))
         served[f"bucket_{variable(name)}_name"] = bucket
         served[f"bucket_{variable(name)}_regional_domain_name"] = f"{bucket}.s3.{primary}.amazonaws.com"
     realistic = {**served, "load_balancer_dns_name": env.load_balancer_dns_name,
                  "load_balancer_zone_id": ALB_ZONES[primary]}
-    contracts = {s["layer"]: s for s in platform_manifest(env.outdir)["stacks"]}
-    for producer in contracts["edge"]["consumes"]:
-        layer = next(lay for lay, s in contracts.items() if s["name"] == producer)
-        outputs = seeded_outputs(contracts[layer]["outputs"], producer)
-        outputs.update({k: v for k, v in realistic.items() if k in outputs})
-        state = seeded_state_file(root / "seeded" / f"{layer}.tfstate", outputs)
-        s3.put_object(Bucket=config.state_bucket, Key=contracts[layer]["state_key"], Body=state.read_bytes())
+    for layer in env.producers_of("edge"):
+        env.seed(layer, realistic)
     return env
 
-
-def _location(region: str) -> dict:
-    return {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
-
-
-def _outputs(workdir: TerraformWorkdir) -> dict[str, object]:
-    return {name: value["value"] for name, value in workdir.output().items()}
 
 
 @pytest.fixture(scope="module")
@@ -127,12 +98,12 @@ def moto(tmp_path_factory) -> Iterator[MotoServer]:
 
 
 @pytest.fixture(scope="module")
-def notebookly(moto, tmp_path_factory) -> Environment:
+def notebookly(moto, tmp_path_factory) -> EdgeEnvironment:
     return _prepare("notebookly", tmp_path_factory.mktemp("edge-notebookly"), moto)
 
 
 @pytest.fixture(scope="module")
-def cafe(moto, tmp_path_factory) -> Environment:
+def cafe(moto, tmp_path_factory) -> EdgeEnvironment:
     return _prepare("cafe-nimbus", tmp_path_factory.mktemp("edge-cafe-nimbus"), moto)
 
 
@@ -156,7 +127,7 @@ def test_notebookly_edge_applies_and_plans_clean(notebookly_edge):
 
 
 def test_the_apex_and_www_alias_the_load_balancer(notebookly, notebookly_edge):
-    outputs, domain = _outputs(notebookly_edge), notebookly.config.edge.domain
+    outputs, domain = outputs_of(notebookly_edge), notebookly.config.edge.domain
     assert outputs["hosted_zone_id"] == notebookly.zone_id
     records = notebookly.records()
     for name in (domain, f"www.{domain}"):
@@ -171,7 +142,7 @@ def test_the_apex_and_www_alias_the_load_balancer(notebookly, notebookly_edge):
 def test_the_apex_is_health_checked_over_https(notebookly, notebookly_edge):
     declared = notebookly.config.edge.health_check
     check = notebookly.client("route53").get_health_check(
-        HealthCheckId=_outputs(notebookly_edge)["health_check_id"])["HealthCheck"]["HealthCheckConfig"]
+        HealthCheckId=outputs_of(notebookly_edge)["health_check_id"])["HealthCheck"]["HealthCheckConfig"]
     assert check["Type"] == "HTTPS" and check["FullyQualifiedDomainName"] == notebookly.config.edge.domain
     assert (check["ResourcePath"], check["Port"]) == (declared.path, declared.port)
     assert check["FailureThreshold"] == declared.failure_threshold
@@ -194,12 +165,12 @@ def test_cafe_edge_applies_and_plans_clean(cafe_edge):
     assert cafe_edge.plan(detailed_exitcode=True) == 0, cafe_edge.last_plan_output
 
 
-def _distribution(cafe: Environment, outputs: dict) -> dict:
+def _distribution(cafe: EdgeEnvironment, outputs: dict) -> dict:
     return cafe.client("cloudfront").get_distribution(Id=outputs["static_site_distribution_id"])["Distribution"]
 
 
 def test_the_site_is_served_from_its_private_bucket_through_origin_access_control(cafe, cafe_edge):
-    outputs, config = _outputs(cafe_edge), cafe.config
+    outputs, config = outputs_of(cafe_edge), cafe.config
     distribution = _distribution(cafe, outputs)
     settings = distribution["DistributionConfig"]
     assert distribution["DomainName"] == outputs["static_site_domain_name"]
@@ -223,7 +194,7 @@ def test_the_site_is_served_from_its_private_bucket_through_origin_access_contro
 
 
 def test_the_site_answers_its_names_with_an_issued_us_east_1_certificate(cafe, cafe_edge):
-    outputs, domain = _outputs(cafe_edge), cafe.config.edge.domain
+    outputs, domain = outputs_of(cafe_edge), cafe.config.edge.domain
     settings = _distribution(cafe, outputs)["DistributionConfig"]
     assert sorted(settings["Aliases"]["Items"]) == sorted([domain, f"www.{domain}"])
     viewer = settings["ViewerCertificate"]
@@ -241,7 +212,7 @@ def test_the_site_answers_its_names_with_an_issued_us_east_1_certificate(cafe, c
 
 
 def test_the_apex_and_www_alias_the_distribution_and_app_the_load_balancer(cafe, cafe_edge):
-    outputs, domain = _outputs(cafe_edge), cafe.config.edge.domain
+    outputs, domain = outputs_of(cafe_edge), cafe.config.edge.domain
     assert outputs["hosted_zone_id"] == cafe.zone_id
     records = cafe.records()
     for name in (domain, f"www.{domain}"):
@@ -262,7 +233,7 @@ def test_the_apex_and_www_alias_the_distribution_and_app_the_load_balancer(cafe,
 
 
 def test_the_cloudfront_waf_lives_in_us_east_1_and_logs_encrypted(cafe, cafe_edge):
-    outputs, waf = _outputs(cafe_edge), cafe.config.edge.waf
+    outputs, waf = outputs_of(cafe_edge), cafe.config.edge.waf
     assert _distribution(cafe, outputs)["DistributionConfig"]["WebACLId"] == outputs["web_acl_arn"]
     assert ":global/webacl/" in outputs["web_acl_arn"]
     wafv2 = cafe.client("wafv2", EDGE_REGION)
@@ -282,7 +253,7 @@ def test_the_cloudfront_waf_lives_in_us_east_1_and_logs_encrypted(cafe, cafe_edg
 
 
 def test_standard_logs_v2_are_delivered_into_the_log_bucket(cafe, cafe_edge):
-    outputs = _outputs(cafe_edge)
+    outputs = outputs_of(cafe_edge)
     logs = cafe.client("logs", EDGE_REGION)
     distribution_arn = _distribution(cafe, outputs)["ARN"]
     (source,) = logs.describe_delivery_sources()["deliverySources"]
@@ -299,7 +270,7 @@ def test_standard_logs_v2_are_delivered_into_the_log_bucket(cafe, cafe_edge):
 
 
 def test_cafe_edge_destroys_cleanly(cafe, cafe_edge):
-    outputs = _outputs(cafe_edge)
+    outputs = outputs_of(cafe_edge)
     stop_access_logging(cafe_edge)
     empty_named_buckets(cafe.client("s3"), [outputs["cloudfront_log_bucket_name"]])
     cafe_edge.destroy()

@@ -14,61 +14,30 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
 import pytest
 
-from configuration import BlueprintConfig, load
-from synth.app import synthesize
+from configuration import load
+from tests.emulator.environments import EmulatedEnvironment, outputs_of
 from tests.emulator.runbook import empty_named_buckets, stop_access_logging
 from tests.harness.moto_server import MotoServer, start_moto_server
-from tests.harness.terraform import TerraformWorkdir, seeded_state_file
-from tests.support import platform_manifest
-from tests.workdirs import emulator_workdir, seeded_outputs
+from tests.harness.terraform import TerraformWorkdir
 
 pytestmark = [pytest.mark.emulator, pytest.mark.xdist_group("emulator-ops")]
 SEEDED_LAYERS = ("data", "compute", "edge", "ops")
 
 
-@dataclass
-class Environment:
-    config: BlueprintConfig
-    outdir: Path
-    root: Path
-    moto: MotoServer
-
-    def client(self, service: str, region: str | None = None) -> object:
-        return boto3.client(service, region_name=region or self.config.regions.primary,
-                            endpoint_url=self.moto.endpoint_url, aws_access_key_id="testing",
-                            aws_secret_access_key="testing")
-
-    def workdir(self, layer: str) -> TerraformWorkdir:
-        return emulator_workdir(self.outdir, f"{self.config.name_prefix}-{layer}", self.root / layer,
-                                self.moto.endpoint_url)
-
-
-def _prepare(blueprint: str, root: Path, moto: MotoServer, applied: str) -> Environment:
+def _prepare(blueprint: str, root: Path, moto: MotoServer, applied: str) -> EmulatedEnvironment:
     """Synthesize prod, create the state bucket, apply the network, seed the other producers' outputs."""
-    config = load(blueprint, "prod")
-    env = Environment(config=config, outdir=root / "out", root=root, moto=moto)
-    synthesize(config, env.outdir)
-    s3 = env.client("s3", config.state_region)
-    location = {} if config.state_region == "us-east-1" else {
-        "CreateBucketConfiguration": {"LocationConstraint": config.state_region}}
-    s3.create_bucket(Bucket=config.state_bucket, **location)
+    env = EmulatedEnvironment(config=load(blueprint, "prod"), root=root, moto=moto)
+    env.synthesize()
     network = env.workdir("network")
     network.init()
     network.apply()
-    contracts = {s["layer"]: s for s in platform_manifest(env.outdir)["stacks"]}
-    for producer in contracts[applied]["consumes"]:
-        layer = next(lay for lay, s in contracts.items() if s["name"] == producer)
-        if layer not in SEEDED_LAYERS:
-            continue
-        state = seeded_state_file(root / "seeded" / f"{layer}.tfstate",
-                                  seeded_outputs(contracts[layer]["outputs"], producer))
-        s3.put_object(Bucket=config.state_bucket, Key=contracts[layer]["state_key"], Body=state.read_bytes())
+    for layer in env.producers_of(applied):
+        if layer in SEEDED_LAYERS:
+            env.seed(layer)
     return env
 
 
@@ -80,12 +49,12 @@ def moto(tmp_path_factory) -> Iterator[MotoServer]:
 
 
 @pytest.fixture(scope="module")
-def notebookly(moto, tmp_path_factory) -> Environment:
+def notebookly(moto, tmp_path_factory) -> EmulatedEnvironment:
     return _prepare("notebookly", tmp_path_factory.mktemp("ops-notebookly"), moto, "ops")
 
 
 @pytest.fixture(scope="module")
-def cafe(moto, tmp_path_factory) -> Environment:
+def cafe(moto, tmp_path_factory) -> EmulatedEnvironment:
     return _prepare("cafe-nimbus", tmp_path_factory.mktemp("reports-cafe-nimbus"), moto, "reports")
 
 
@@ -99,9 +68,6 @@ def reports(cafe) -> TerraformWorkdir:
     return cafe.workdir("reports")
 
 
-def _outputs(workdir: TerraformWorkdir) -> dict[str, object]:
-    return {name: value["value"] for name, value in workdir.output().items()}
-
 
 def test_ops_stack_applies_and_plans_clean(ops):
     ops.init()
@@ -110,7 +76,7 @@ def test_ops_stack_applies_and_plans_clean(ops):
 
 
 def test_the_trail_records_every_region_into_its_encrypted_bucket_and_logs(notebookly, ops):
-    outputs, config = _outputs(ops), notebookly.config
+    outputs, config = outputs_of(ops), notebookly.config
     (trail,) = notebookly.client("cloudtrail").describe_trails()["trailList"]
     assert trail["TrailARN"] == outputs["trail_arn"]
     assert trail["IsMultiRegionTrail"] and trail["LogFileValidationEnabled"]
@@ -124,7 +90,7 @@ def test_the_trail_records_every_region_into_its_encrypted_bucket_and_logs(noteb
 
 
 def test_billing_is_watched_from_us_east_1(notebookly, ops):
-    outputs, config = _outputs(ops), notebookly.config
+    outputs, config = outputs_of(ops), notebookly.config
     assert config.regions.primary != "us-east-1"
     topic = outputs["us_east_1_alarm_topic_arn"]
     assert topic.split(":")[3] == "us-east-1"
@@ -142,14 +108,7 @@ def test_billing_is_watched_from_us_east_1(notebookly, ops):
 @pytest.fixture(scope="module")
 def account(notebookly) -> TerraformWorkdir:
     """notebookly prod's account stack: reads the (seeded) state stack and the ops stack applied above."""
-    contracts = {s["layer"]: s for s in platform_manifest(notebookly.outdir)["stacks"]}
-    state = contracts["state"]
-    seeded = seeded_state_file(notebookly.root / "seeded" / "state.tfstate",
-                               {**seeded_outputs(state["outputs"], state["name"]),
-                                "state_kms_key_arn": "arn:aws:kms:ap-south-1:123456789012:key/seeded-state-key"})
-    notebookly.client("s3", notebookly.config.state_region).put_object(
-        Bucket=notebookly.config.state_bucket, Key=state["state_key"] or f"{notebookly.config.blueprint}/"
-        f"{notebookly.config.environment}/state.tfstate", Body=seeded.read_bytes())
+    notebookly.seed("state", {"state_kms_key_arn": "arn:aws:kms:ap-south-1:123456789012:key/seeded-state-key"})
     return notebookly.workdir("account")
 
 
@@ -181,7 +140,7 @@ def test_account_destroys_cleanly(notebookly, account):
 
 
 def test_ops_destroys_cleanly(notebookly, ops):
-    outputs = _outputs(ops)
+    outputs = outputs_of(ops)
     stop_access_logging(ops)  # or S3 keeps writing access logs into the bucket being emptied
     empty_named_buckets(notebookly.client("s3"),
                         [outputs["trail_bucket_name"], outputs["trail_access_log_bucket_name"]])
@@ -198,7 +157,7 @@ def test_reports_stack_applies_and_plans_clean(reports):
 
 
 def test_the_report_runs_at_eight_local_time_and_chains_its_functions(cafe, reports):
-    outputs, report = _outputs(reports), cafe.config.ops.sales_report
+    outputs, report = outputs_of(reports), cafe.config.ops.sales_report
     schedule = cafe.client("scheduler").get_schedule(Name=outputs["sales_report_schedule_name"])
     assert schedule["ScheduleExpression"] == "cron(0 8 * * ? *)"
     assert schedule["ScheduleExpressionTimezone"] == report.time_zone

@@ -23,6 +23,7 @@ import pytest
 from configuration import BlueprintConfig, load
 from stacks.compute import ComputeStack
 from synth.app import synthesize
+from tests.emulator.environments import EmulatedEnvironment
 from tests.emulator.runbook import (
     empty_named_buckets,
     lift_load_balancer_deletion_protection,
@@ -30,9 +31,8 @@ from tests.emulator.runbook import (
     with_hosted_zone,
 )
 from tests.harness.moto_server import MotoServer, start_moto_server
-from tests.harness.terraform import TerraformWorkdir, seeded_state_file
-from tests.support import platform_manifest
-from tests.workdirs import emulator_workdir, seeded_outputs
+from tests.harness.terraform import TerraformWorkdir
+from tests.workdirs import emulator_workdir
 
 pytestmark = pytest.mark.emulator
 SCENARIOS = ("cafe-dr", "saas", "levels")
@@ -116,13 +116,9 @@ def test_what_aws_reports_matches_the_compute_tier(scenario):
 def _seed_edge(scenario: Scenario) -> None:
     """The ops stack reads the edge stack's health check; edge is applied in its own scenario
     (tests/emulator/test_edge_apply.py), so its outputs are seeded here."""
-    contracts = {s["layer"]: s for s in platform_manifest(scenario.root / "out")["stacks"]}
-    edge = contracts.get("edge")
-    if edge is None:
-        return
-    state = seeded_state_file(scenario.root / "seeded" / "edge.tfstate", seeded_outputs(edge["outputs"], edge["name"]))
-    scenario.client("s3", scenario.config.state_region).put_object(
-        Bucket=scenario.config.state_bucket, Key=edge["state_key"], Body=state.read_bytes())
+    environment = EmulatedEnvironment(config=scenario.config, root=scenario.root, moto=scenario.moto)
+    if "edge" in environment.contracts:
+        environment.seed("edge")
 
 
 def test_ops_stack_applies_and_plans_clean(scenario):
