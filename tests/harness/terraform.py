@@ -162,6 +162,11 @@ class TerraformError(RuntimeError):
         )
 
 
+# Concurrent operations of apply/destroy (terraform's default is 10). Against one moto server, the
+# largest stacks (levels' data stack: 144 resources) lost responses now and then under 10 concurrent
+# operations; a lost response to a create is fatal (the SDK's retry then meets AlreadyExists).
+EMULATOR_PARALLELISM = int(os.environ.get("PLATFORM_TF_PARALLELISM", "5"))
+
 # Transport errors of the provider's HTTP client that say nothing about the configuration.
 DROPPED_CONNECTION_MARKERS = ("use of closed network connection", "connection reset by peer")
 
@@ -282,7 +287,8 @@ class TerraformWorkdir:
         which keeps unimplemented calls from hanging). apply and destroy converge from state,
         so a second run is safe; any other error, or the same one twice, still fails.
         """
-        args = (command, "-no-color", "-input=false", "-auto-approve", *extra_args)
+        args = (command, "-no-color", "-input=false", "-auto-approve", f"-parallelism={EMULATOR_PARALLELISM}",
+                *extra_args)
         try:
             self.run(*args)
         except TerraformError as error:
