@@ -85,9 +85,10 @@ class PlatformStack(TerraformStack):
         LocalBackend(self, path=path)
         return "local"
 
-    def export(self, name: str, value: object, kind: OutputKind, description: str) -> None:
-        """Publish a named output other stacks (and HCL users) may read; names are a public contract."""
-        TerraformOutput(self, name, value=value, description=description)
+    def export(self, name: str, value: object, kind: OutputKind, description: str, sensitive: bool = False) -> None:
+        """Publish a named output other stacks (and HCL users) may read; names are a public contract.
+        sensitive: Terraform hides it in plans and `output` (remote-state readers still get it)."""
+        TerraformOutput(self, name, value=value, description=description, sensitive=sensitive or None)
         self.contract.outputs[name] = kind
 
     def remote_state(self, producer: type[PlatformStack]) -> DataTerraformRemoteStateS3:

@@ -34,6 +34,7 @@ from modules.load_balancer import (
     CertificateSpec,
     ListenerRoute,
     LoadBalancedTarget,
+    OriginSecret,
     PublicLoadBalancer,
     PublicLoadBalancerProps,
 )
@@ -153,6 +154,7 @@ class ComputeStack(PlatformStack):
                                                    target_type="ip")
         certificate = spec.certificate
         production = config.is_production
+        origin_secret = self._origin_secret()
         lb = PublicLoadBalancer(self, "load-balancer", PublicLoadBalancerProps(
             name=config.name_prefix, vpc_id=self.vpc_id, subnet_ids=self.public_subnet_ids, targets=targets,
             default_target=spec.default_target, log_bucket=log_bucket,
@@ -163,7 +165,8 @@ class ComputeStack(PlatformStack):
                                         hosted_zone_id=certificate.hosted_zone_id) if certificate else None,
             plain_http_reason=spec.plain_http.reason if spec.plain_http else None, tls_policy=spec.tls_policy,
             idle_timeout_seconds=spec.idle_timeout_seconds,
-            deletion_protection=spec.deletion_protection if spec.deletion_protection is not None else production))
+            deletion_protection=spec.deletion_protection if spec.deletion_protection is not None else production,
+            origin_secret=origin_secret, direct_hosts=self._direct_hosts() if origin_secret else ()))
         for name in targets:
             self.groups[name].admit("from-load-balancer", lb.security_group_id, targets[name].port,
                                     f"From the load balancer on {targets[name].port}")
@@ -187,18 +190,34 @@ class ComputeStack(PlatformStack):
                 managed_rule_groups=waf.managed_rule_groups,
                 rate_limit=waf.rate_limit.requests if waf.rate_limit else None,
                 rate_window_seconds=waf.rate_limit.window_seconds if waf.rate_limit else 60,
-                rate_limit_exempt_host=self._cloudfront_origin_host(),
+                rate_limit_exempt=origin_secret,
                 blocked_countries=waf.blocked_countries, log_retention_days=waf.log_retention_days))
             self.export("web_acl_arn", acl.arn, "string", "WAF web ACL protecting the load balancer")
         return lb
 
-    def _cloudfront_origin_host(self) -> str | None:
-        """The name CloudFront reaches the load balancer by, when the edge puts CloudFront in front of it:
-        those requests are rate-limited per viewer by the edge's WAF, not here."""
+    def _origin_secret(self) -> OriginSecret | None:
+        """When the edge puts CloudFront in front of the load balancer: the secret header CloudFront adds
+        (the edge stack reads it from this stack's state) and the load balancer requires."""
         edge = self.config.edge
-        if edge is None or edge.load_balancer_cdn is None or edge.domain is None:
+        if edge is None or edge.load_balancer_cdn is None:
             return None
-        return edge.host(edge.load_balancer_cdn.origin_subdomain)
+        secret = OriginSecret(self, "origin-secret")
+        self.export("origin_verify_header", secret.header_name, "string",
+                    "Header CloudFront adds to every request to the load balancer")
+        self.export("origin_verify_secret", secret.value, "string",
+                    "Value of origin_verify_header the load balancer requires (rotate: replace origin-secret, "
+                    "then apply the edge stack)", sensitive=True)
+        return secret
+
+    def _direct_hosts(self) -> tuple[str, ...]:
+        """Names the edge aliases straight to the load balancer (not through CloudFront)."""
+        edge = self.config.edge
+        if edge is None or edge.domain is None:
+            return ()
+        hosts = [edge.host(label) for label in edge.load_balancer_names]
+        if edge.apex_target == "load_balancer":
+            hosts += [edge.domain] + ([edge.host("www")] if edge.www else [])
+        return tuple(hosts)
 
     # -- workloads --------------------------------------------------------------------------------------
 

@@ -202,6 +202,8 @@ class EdgeStack(PlatformStack):
             origin_domain_name=edge.host(cdn.origin_subdomain) if https else None,
             plain_http_reason=None if https else (lb.plain_http.reason if lb.plain_http else None),
             static_paths=cdn.static_paths,
+            origin_verify_header=self.compute.get_string("origin_verify_header"),
+            origin_verify_secret=self.compute.get_string("origin_verify_secret"),
             content_security_policy=None,  # the application sends its own; an override would break its pages
             **self._common(f"{config.name_prefix}-app", self._aliases(cdn.subdomain))))
         self._publish("load_balancer_cdn", distribution, "CloudFront in front of the load balancer")

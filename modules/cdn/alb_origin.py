@@ -7,10 +7,11 @@ origin's domain name (Host is not forwarded, so it is the origin name that count
 covers, such as origin.example.com, an alias record to the ALB. Only a development ALB without a
 certificate is reached over plain HTTP, with the reason recorded.
 
-Keeping viewers from going around CloudFront is the ALB's side: admit only CloudFront's
-origin-facing addresses (the managed prefix list named CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST; it
-counts as ~55 rules of the security group's quota, so admit it on 443 only) and, optionally, require
-the secret ORIGIN_VERIFY_HEADER this distribution adds (a listener rule or a WAF rule on the ALB).
+Keeping viewers from going around CloudFront is the ALB's side: it forwards only requests carrying
+the secret header this distribution adds (modules.load_balancer.OriginSecret; the compute stack makes
+one whenever CloudFront fronts its ALB). Admitting only CloudFront's origin-facing addresses (the
+managed prefix list named CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST) in the ALB's security group narrows it
+further, at ~55 rules of the group's quota and an AWS lookup while planning.
 """
 
 from __future__ import annotations
@@ -35,14 +36,12 @@ from modules.cdn.edge import (
     DistributionProps,
     EdgeDistribution,
 )
-from modules.load_balancer import PublicLoadBalancer
+from modules.load_balancer import ORIGIN_VERIFY_HEADER, PublicLoadBalancer
 
 ORIGIN_ID = "load-balancer"
 CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
 """AWS-managed prefix list of CloudFront's addresses towards origins (look it up by this name with
 data aws_ec2_managed_prefix_list and admit it in the ALB's security group)."""
-ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
-"""Header carrying origin_verify_secret on every request to the ALB."""
 ALL_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
 
 
@@ -69,8 +68,11 @@ class AlbOriginDistributionProps(DistributionProps):
     static_paths: Sequence[str] = ()
     """Path patterns cached at the edge (CachingOptimized), e.g. ('/static/*', '/assets/*'); the rest is not."""
     origin_verify_secret: str | None = None
-    """Value of the ORIGIN_VERIFY_HEADER sent to the ALB: a token (e.g. from a Secrets Manager secret
-    version), never a literal, which would sit in the synthesized JSON. It is in the Terraform state."""
+    """Value of the origin_verify_header sent to the ALB: a token (an OriginSecret's value, read from the
+    compute stack's state), never a literal, which would sit in the synthesized JSON. None: no header,
+    and the ALB must not require one."""
+    origin_verify_header: str = ORIGIN_VERIFY_HEADER
+    """Name of that header (the OriginSecret's header_name)."""
     origin_read_timeout_seconds: int = 30
     """How long CloudFront waits for the ALB's response (1-60; more needs a quota increase)."""
 
@@ -146,7 +148,7 @@ class AlbOriginDistribution(EdgeDistribution):
                     origin_ssl_protocols=["TLSv1.2"], origin_read_timeout=props.origin_read_timeout_seconds,
                     origin_keepalive_timeout=5),
                 custom_header=[CloudfrontDistributionOriginCustomHeader(
-                    name=ORIGIN_VERIFY_HEADER, value=props.origin_verify_secret)]
+                    name=props.origin_verify_header, value=props.origin_verify_secret)]
                 if props.origin_verify_secret else None)],
             default_cache_behavior=CloudfrontDistributionDefaultCacheBehavior(
                 allowed_methods=ALL_METHODS, cached_methods=["GET", "HEAD"], cache_policy_id=CACHING_DISABLED,

@@ -5,5 +5,7 @@ from modules.load_balancer.alb import (
     PublicLoadBalancer,
     PublicLoadBalancerProps,
 )
+from modules.load_balancer.origin_verify import ORIGIN_VERIFY_HEADER, OriginSecret, OriginSecretProps
 
-__all__ = ["CertificateSpec", "ListenerRoute", "LoadBalancedTarget", "PublicLoadBalancer", "PublicLoadBalancerProps"]
+__all__ = ["ORIGIN_VERIFY_HEADER", "CertificateSpec", "ListenerRoute", "LoadBalancedTarget", "OriginSecret",
+           "OriginSecretProps", "PublicLoadBalancer", "PublicLoadBalancerProps"]

@@ -4,7 +4,9 @@ redirecting to it, a target group per workload and listener rules by path and ho
 Secure settings are not options: invalid header fields are dropped, desync mitigation is
 `strictest`, access logs go to an SSE-S3 bucket (the only encryption ALB log delivery supports),
 the security group admits 80/443 from the internet and sends only to the workloads' ports.
-Serving plain HTTP needs a recorded reason and is a development setting.
+Serving plain HTTP needs a recorded reason and is a development setting. Behind CloudFront
+(origin_secret) the listener forwards only requests carrying CloudFront's secret header and answers
+403 to the rest, so nobody goes around the edge's WAF by the load balancer's public name.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from cdktf_cdktf_provider_aws.lb import Lb, LbAccessLogs
 from cdktf_cdktf_provider_aws.lb_listener import (
     LbListener,
     LbListenerDefaultAction,
+    LbListenerDefaultActionFixedResponse,
     LbListenerDefaultActionRedirect,
 )
 from cdktf_cdktf_provider_aws.lb_listener_rule import (
@@ -26,6 +29,7 @@ from cdktf_cdktf_provider_aws.lb_listener_rule import (
     LbListenerRuleAction,
     LbListenerRuleCondition,
     LbListenerRuleConditionHostHeader,
+    LbListenerRuleConditionHttpHeader,
     LbListenerRuleConditionPathPattern,
 )
 from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGroupHealthCheck
@@ -34,9 +38,12 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 from constructs import Construct
 
 from modules.certificate import DnsValidatedCertificate, DnsValidatedCertificateProps
+from modules.load_balancer.origin_verify import OriginSecret
 from modules.s3_bucket import SecureBucket
 
 ANYWHERE = "0.0.0.0/0"
+MAX_CONDITION_VALUES = 5  # ELB quota: condition values per listener rule
+CATCH_ALL_PRIORITY = 50000  # the lowest priority ELB allows: evaluated after every route
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,12 @@ class PublicLoadBalancerProps:
     idle_timeout_seconds: int = 60
     deletion_protection: bool = True
     deregistration_delay_seconds: int = 30
+    origin_secret: OriginSecret | None = None
+    """CloudFront in front: forward only requests carrying this secret header, answer 403 to the rest
+    (default None: every request is served, the load balancer is the public endpoint)."""
+    direct_hosts: Sequence[str] = ()
+    """With origin_secret: host names served straight from the load balancer, not through CloudFront
+    (e.g. an API host); the routes naming them need no secret. Only those routes serve them."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -107,6 +120,24 @@ class PublicLoadBalancerProps:
         if self.certificate is None and not self.plain_http_reason:
             raise ValueError(f"load balancer {self.name!r} has no certificate; fix: pass certificate, or record "
                              "why plain HTTP is acceptable in plain_http_reason")
+        if self.direct_hosts and self.origin_secret is None:
+            raise ValueError(f"load balancer {self.name!r}: direct_hosts {list(self.direct_hosts)} without "
+                             "origin_secret; fix: drop direct_hosts (every host is served directly) or pass the secret")
+        direct = set(self.direct_hosts)
+        for route in self.routes:
+            if direct & set(route.hosts) and not set(route.hosts) <= direct:
+                raise ValueError(f"route {route.priority} mixes direct hosts {sorted(direct & set(route.hosts))} with "
+                                 f"hosts reached through CloudFront {sorted(set(route.hosts) - direct)}; fix: one "
+                                 "route for each kind")
+            needs_secret = self.origin_secret is not None and not (route.hosts and set(route.hosts) <= direct)
+            values = len(route.paths) + len(route.hosts) + (1 if needs_secret else 0)
+            if values > MAX_CONDITION_VALUES:
+                raise ValueError(f"route {route.priority} has {values} condition values (paths {list(route.paths)}, "
+                                 f"hosts {list(route.hosts)}{', the origin secret' if needs_secret else ''}); ELB "
+                                 f"allows {MAX_CONDITION_VALUES}; fix: split it into routes with fewer values")
+            if route.priority >= CATCH_ALL_PRIORITY:
+                raise ValueError(f"route priority {route.priority}; fix: below {CATCH_ALL_PRIORITY}, which the "
+                                 "catch-all rule takes")
         if not Token.is_unresolved(self.subnet_ids) and len(self.subnet_ids) < 2:
             raise ValueError(f"load balancer {self.name!r} needs subnets in at least two AZs; got {self.subnet_ids}; "
                              "fix: pass the public subnet of every AZ")
@@ -137,6 +168,11 @@ class PublicLoadBalancer(Construct):
         self.target_groups = {name: self._target_group(name, target) for name, target in props.targets.items()}
         default_group = self.target_groups[props.default_target]
         forward = [LbListenerDefaultAction(type="forward", target_group_arn=default_group.arn)]
+        secret = props.origin_secret
+        if secret is not None:  # the default target is reached through the catch-all rule, with the secret
+            forward = [LbListenerDefaultAction(type="fixed-response", fixed_response=(
+                LbListenerDefaultActionFixedResponse(content_type="text/plain", status_code="403",
+                                                     message_body="Forbidden")))]
         self.certificate_validation: AcmCertificateValidation | None = None
         if props.certificate:
             certificate_arn = self._certificate(props.certificate)
@@ -159,9 +195,20 @@ class PublicLoadBalancer(Construct):
             if route.hosts:
                 conditions.append(LbListenerRuleCondition(
                     host_header=LbListenerRuleConditionHostHeader(values=list(route.hosts))))
+            if secret is not None and not (route.hosts and set(route.hosts) <= set(props.direct_hosts)):
+                conditions.append(self._secret_condition(secret))
             LbListenerRule(self, f"route-{route.priority}", listener_arn=self.listener.arn, priority=route.priority,
                            condition=conditions, action=[LbListenerRuleAction(
                                type="forward", target_group_arn=self.target_groups[route.target].arn)])
+        if secret is not None:
+            LbListenerRule(self, "through-cloudfront", listener_arn=self.listener.arn, priority=CATCH_ALL_PRIORITY,
+                           condition=[self._secret_condition(secret)], action=[LbListenerRuleAction(
+                               type="forward", target_group_arn=default_group.arn)])
+
+    @staticmethod
+    def _secret_condition(secret: OriginSecret) -> LbListenerRuleCondition:
+        return LbListenerRuleCondition(http_header=LbListenerRuleConditionHttpHeader(
+            http_header_name=secret.header_name, values=[secret.value]))
 
     def _target_group(self, name: str, target: LoadBalancedTarget) -> LbTargetGroup:
         return LbTargetGroup(

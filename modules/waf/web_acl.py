@@ -41,6 +41,8 @@ from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import (
 )
 from constructs import Construct
 
+from modules.load_balancer.origin_verify import OriginSecret
+
 RATE_WINDOWS = (60, 120, 300, 600)
 SCOPES = ("REGIONAL", "CLOUDFRONT")
 CLOUDFRONT_REGION = "us-east-1"
@@ -65,10 +67,10 @@ class WebAclProps:
     rate_limit: int | None = 100
     """Requests one client IP may make per window before it is blocked; None: no rate rule."""
     rate_window_seconds: int = 60
-    rate_limit_exempt_host: str | None = None
-    """Host header of requests that reach the resource through CloudFront (the origin name), which a
-    CloudFront-scope ACL rate-limits per viewer: counted here they would pool every viewer behind one
-    CloudFront address. Default None: every request counts."""
+    rate_limit_exempt: OriginSecret | None = None
+    """The secret header of requests that reach the resource through CloudFront, which a CloudFront-scope
+    ACL rate-limits per viewer: counted here they would pool every viewer behind one CloudFront address.
+    A secret, not the origin's Host name, which anyone could send. Default None: every request counts."""
     blocked_countries: Sequence[str] = ()
     log_retention_days: int = 365
     scope: str = "REGIONAL"
@@ -126,11 +128,12 @@ class WebAcl(Construct):
         if props.rate_limit is not None:
             rate: dict = {"limit": props.rate_limit, "aggregate_key_type": "IP",
                           "evaluation_window_sec": props.rate_window_seconds}
-            if props.rate_limit_exempt_host:
+            exempt = props.rate_limit_exempt
+            if exempt is not None:
                 rate["scope_down_statement"] = {"not_statement": {"statement": {"byte_match_statement": {
-                    "field_to_match": {"single_header": {"name": "host"}}, "positional_constraint": "EXACTLY",
-                    "search_string": props.rate_limit_exempt_host,
-                    "text_transformation": [{"priority": 0, "type": "LOWERCASE"}]}}}}
+                    "field_to_match": {"single_header": {"name": exempt.header_name.lower()}},
+                    "positional_constraint": "EXACTLY", "search_string": exempt.value,
+                    "text_transformation": [{"priority": 0, "type": "NONE"}]}}}}
             block("RateLimitPerIp", {"rate_based_statement": rate})
         for group in props.managed_rule_groups:
             rules.append(Wafv2WebAclRule(
@@ -150,6 +153,7 @@ class WebAcl(Construct):
         if props.scope == "REGIONAL":
             self.association = Wafv2WebAclAssociation(self, "association", resource_arn=props.resource_arn,
                                                       web_acl_arn=self.web_acl.arn, **where)
+        redacted_secret = (props.rate_limit_exempt.header_name.lower(),) if props.rate_limit_exempt else ()
         self.log_group = CloudwatchLogGroup(
             self, "log-group", name=f"aws-waf-logs-{props.name}", retention_in_days=props.log_retention_days,
             kms_key_id=props.log_encryption_key_arn, **where)
@@ -158,7 +162,7 @@ class WebAcl(Construct):
             redacted_fields=[
                 Wafv2WebAclLoggingConfigurationRedactedFields(
                     single_header=Wafv2WebAclLoggingConfigurationRedactedFieldsSingleHeader(name=header))
-                for header in ("authorization", "cookie")], **where)
+                for header in ("authorization", "cookie", *redacted_secret)], **where)
 
     @property
     def arn(self) -> str:

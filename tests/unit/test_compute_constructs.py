@@ -17,7 +17,13 @@ from modules.fleet import Ec2FleetProps
 from modules.iam import ServiceRoleProps
 from modules.image import GoldenImagePipeline, GoldenImagePipelineProps
 from modules.image.pipeline import content_version
-from modules.load_balancer import CertificateSpec, ListenerRoute, LoadBalancedTarget, PublicLoadBalancerProps
+from modules.load_balancer import (
+    CertificateSpec,
+    ListenerRoute,
+    LoadBalancedTarget,
+    OriginSecretProps,
+    PublicLoadBalancerProps,
+)
 from modules.scaling import ScalingRule, aws_cron
 from modules.waf import WebAclProps
 
@@ -88,6 +94,23 @@ BAD_PROPS = {
                        "'instance' (EC2) or 'ip' (Fargate)"),
     "lb-health-check-path": (lambda: LoadBalancedTarget(port=80, health_check_path="health"),
                              "health_check_path 'health'", "/health"),
+    "lb-direct-hosts-without-secret": (
+        lambda: _load_balancer(direct_hosts=["api.shop.example.com"]), "direct_hosts ['api.shop.example.com'] "
+        "without origin_secret", "drop direct_hosts"),
+    "lb-route-mixes-direct-and-cloudfront-hosts": (
+        lambda: _load_balancer(origin_secret=PLACEHOLDER, direct_hosts=["api.shop.example.com"], routes=[
+            ListenerRoute(priority=10, target="api", hosts=["api.shop.example.com", "shop.example.com"])]),
+        "route 10 mixes direct hosts ['api.shop.example.com'] with hosts reached through CloudFront "
+        "['shop.example.com']", "one route for each kind"),
+    "lb-route-too-many-values-with-the-secret": (
+        lambda: _load_balancer(origin_secret=PLACEHOLDER, routes=[
+            ListenerRoute(priority=10, target="api", paths=["/a/*", "/b/*", "/c/*", "/d/*", "/e/*"])]),
+        "route 10 has 6 condition values", "split it"),
+    "lb-route-takes-the-catch-all-priority": (
+        lambda: _load_balancer(routes=[ListenerRoute(priority=50000, target="api", paths=["/a/*"])]),
+        "route priority 50000", "below 50000"),
+    "origin-secret-reserved-header": (lambda: OriginSecretProps(header_name="X-Forwarded-For"),
+                                      "header_name 'X-Forwarded-For'", "X-Origin-Verify"),
     "fleet-public-ip-behind-load-balancer": (
         lambda: _fleet(public_ip=True, max_size=1, min_size=1, target_group_arns=["arn:tg"]),
         "fleet 'shop-prod-web' asks for public IPs", "private subnets"),
@@ -179,6 +202,11 @@ def test_good_props_of_each_kind_are_accepted():
     assert _load_balancer().default_target == "web"
     assert _load_balancer(certificate=None, plain_http_reason="dev without a domain").certificate is None
     assert _load_balancer(name="a" * 28).name == "a" * 28  # 28 + '-' + 'web' = 32: exactly ELB's limit
+    assert _load_balancer(origin_secret=PLACEHOLDER, routes=[  # 4 paths + the secret: exactly ELB's 5 values
+        ListenerRoute(priority=10, target="api", paths=["/a/*", "/b/*", "/c/*", "/d/*"])]).origin_secret
+    assert _load_balancer(origin_secret=PLACEHOLDER, direct_hosts=["api.shop.example.com"], routes=[
+        ListenerRoute(priority=10, target="api", hosts=["api.shop.example.com"], paths=[
+            "/a/*", "/b/*", "/c/*", "/d/*"])]).direct_hosts  # a direct route carries no secret condition
     assert _fleet(image_id="resolve:ssm:/shop/prod/compute/ami/web").image_id.startswith("resolve:ssm:")
     assert _fleet(public_ip=True, min_size=1, max_size=1).public_ip  # the bastion's shape
     assert _fleet(subnet_ids=["subnet-a"], min_size=0).min_size == 0  # nothing to spread

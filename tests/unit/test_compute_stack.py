@@ -76,6 +76,8 @@ def _rules(document, direction: str, group_id: str) -> list[dict]:
 
 
 def test_saas_routes_by_path_and_host_in_seed_priority_order(compute):
+    """dev serves every request (no CloudFront); prod, behind CloudFront, forwards only what carries
+    CloudFront's secret header, except the API host the edge aliases straight to the ALB."""
     for environment in ("prod", "dev"):
         document = compute[("saas", environment)]
         groups = _target_group_names(document)
@@ -83,18 +85,44 @@ def test_saas_routes_by_path_and_host_in_seed_priority_order(compute):
         listener_logical, listener = _listeners(document)[port]
         rules = sorted(resources(document, "aws_lb_listener_rule").values(), key=lambda r: r["priority"])
         prefix = f"saas-{environment}"
-        assert [(r["priority"], r["condition"], [groups[a["target_group_arn"]] for a in r["action"]])
-                for r in rules] == [
-            (10, [{"path_pattern": {"values": ["/admin/*"]}}], [f"{prefix}-admin"]),
-            (20, [{"path_pattern": {"values": ["/socket.io/*"]}}], [f"{prefix}-backend"]),
-            (30, [{"path_pattern": {"values": ["/api/*"]}}], [f"{prefix}-backend"]),
+        secret = [{"http_header": {"http_header_name": "X-Origin-Verify",
+                                   "values": [_secret_value(document)]}}] if environment == "prod" else []
+        expected = [
+            (10, [{"path_pattern": {"values": ["/admin/*"]}}, *secret], [f"{prefix}-admin"]),
+            (20, [{"path_pattern": {"values": ["/socket.io/*"]}}, *secret], [f"{prefix}-backend"]),
+            (30, [{"path_pattern": {"values": ["/api/*"]}}, *secret], [f"{prefix}-backend"]),
             (40, [{"host_header": {"values": ["api.saas.example.com"]}}], [f"{prefix}-chatbot-api"]),
-        ], environment
+        ]
+        if environment == "prod":
+            expected.append((50000, secret, [f"{prefix}-frontend"]))
+        assert [(r["priority"], r["condition"], [groups[a["target_group_arn"]] for a in r["action"]])
+                for r in rules] == expected, environment
         assert all(a["type"] == "forward" for r in rules for a in r["action"])
         assert {r["listener_arn"] for r in rules} == {_ref("aws_lb_listener", listener_logical, "arn")}
         (default,) = listener["default_action"]
-        assert default["type"] == "forward" and groups[default["target_group_arn"]] == f"{prefix}-frontend"
+        if environment == "prod":
+            assert default == {"type": "fixed-response", "fixed_response": {
+                "content_type": "text/plain", "message_body": "Forbidden", "status_code": "403"}}
+        else:
+            assert default["type"] == "forward" and groups[default["target_group_arn"]] == f"{prefix}-frontend"
         assert set(groups.values()) == {f"{prefix}-{n}" for n in ("frontend", "backend", "chatbot-api", "admin")}
+
+
+def _secret_value(document: dict) -> str:
+    (logical, holder), = resources(document, "terraform_data").items()
+    assert holder == {"input": {"secret": "${uuid()}"}, "lifecycle": {"ignore_changes": ["input"]}}
+    return f"${{terraform_data.{logical}.output.secret}}"
+
+
+def test_behind_cloudfront_the_origin_secret_is_drawn_once_and_published_to_the_edge(compute):
+    document = compute[("saas", "prod")]
+    outputs = document["output"]
+    assert outputs["origin_verify_secret"]["value"] == _secret_value(document)
+    assert outputs["origin_verify_secret"]["sensitive"] is True
+    assert outputs["origin_verify_header"]["value"] == "X-Origin-Verify"
+    assert "X-Origin-Verify" not in json.dumps(compute[("saas", "dev")])  # no CloudFront in dev: no secret
+    for key in (("notebookly", "prod"), ("cafe-nimbus", "prod"), ("levels", "prod")):
+        assert "terraform_data" not in compute[key].get("resource", {}), key
 
 
 def test_production_listens_with_tls13_and_only_redirects_plain_http(compute):
@@ -181,7 +209,8 @@ def test_saas_web_acl_rate_limits_per_ip_per_minute_and_runs_managed_rules(compu
     log_logical, log_group = log_groups["aws-waf-logs-saas-prod"]
     assert logging["log_destination_configs"] == [_ref("aws_cloudwatch_log_group", log_logical, "arn")]
     assert log_group["kms_key_id"].startswith("${aws_kms_key.")
-    assert {f["single_header"]["name"] for f in logging["redacted_fields"]} == {"authorization", "cookie"}
+    assert {f["single_header"]["name"] for f in logging["redacted_fields"]} == {
+        "authorization", "cookie", "x-origin-verify"}
 
 
 def test_every_load_balancer_is_associated_with_its_web_acl(compute):
@@ -507,14 +536,20 @@ def test_cafe_bastion_admits_ssh_only_from_the_office_range(compute):
 
 
 def test_behind_cloudfront_the_load_balancers_rate_rule_skips_what_the_edge_already_limited(compute):
-    """saas prod: CloudFront reaches the ALB as origin.saas.example.com, so per-IP counting here would pool
-    every viewer behind one CloudFront address; the edge's WAF limits those viewers (100/min, seed 002)."""
-    acl = next(iter(resources(compute[("saas", "prod")], "aws_wafv2_web_acl").values()))
+    """saas prod: per-IP counting here would pool every viewer behind one CloudFront address; the edge's
+    WAF limits those viewers (100/min, seed 002). Only requests with CloudFront's secret are exempt (a Host
+    name anyone can send was), and the secret is redacted from the WAF's logs."""
+    document = compute[("saas", "prod")]
+    acl = next(iter(resources(document, "aws_wafv2_web_acl").values()))
     rate = next(r for r in acl["rule"] if r["name"] == "RateLimitPerIp")["statement"]["rate_based_statement"]
     match = rate["scope_down_statement"]["not_statement"]["statement"]["byte_match_statement"]
-    assert match["search_string"] == "origin.saas.example.com" and match["positional_constraint"] == "EXACTLY"
+    assert match["field_to_match"] == {"single_header": {"name": "x-origin-verify"}}
+    assert match["search_string"] == _secret_value(document) and match["positional_constraint"] == "EXACTLY"
+    assert match["text_transformation"] == [{"priority": 0, "type": "NONE"}]
     assert rate["limit"] == 100
     assert load("saas", "prod").edge.waf.rate_limit.requests == 100
+    (logging,) = resources(document, "aws_wafv2_web_acl_logging_configuration").values()
+    assert {"single_header": {"name": "x-origin-verify"}} in logging["redacted_fields"]
     dev_acl = next(iter(resources(compute[("saas", "dev")], "aws_wafv2_web_acl").values()))
     dev_rate = next(r for r in dev_acl["rule"] if r["name"] == "RateLimitPerIp")["statement"]["rate_based_statement"]
     assert "scope_down_statement" not in dev_rate  # no CloudFront in dev: every request counts

@@ -264,6 +264,13 @@ def test_saas_reaches_the_load_balancer_over_https_only_on_a_name_its_certificat
     assert records[("saas.example.com", "A")]["alias"]["zone_id"] == CLOUDFRONT_HOSTED_ZONE_ID
 
 
+def test_saas_sends_the_compute_stacks_origin_secret_that_the_load_balancer_requires(edge):
+    """The secret comes from compute's state (never a literal in the JSON); without it the ALB answers 403."""
+    (origin,) = _distributions(edge[("saas", "prod")])["saas-prod-app"]["origin"]
+    assert origin["custom_header"] == [{"name": REMOTE % ("compute", "origin_verify_header"),
+                                        "value": REMOTE % ("compute", "origin_verify_secret")}]
+
+
 def test_saas_passes_requests_uncached_except_the_static_build(edge):
     app = _distributions(edge[("saas", "prod")])["saas-prod-app"]
     assert app["default_cache_behavior"]["cache_policy_id"] == CACHING_DISABLED
