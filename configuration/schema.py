@@ -20,6 +20,7 @@ from configuration.account import Account
 from configuration.base import Strict
 from configuration.compute import Compute, compute_rules
 from configuration.data import Data
+from configuration.dr import Dr, dr_rules
 from configuration.edge import Edge, edge_rules
 from configuration.ops import Ops, ops_rules
 
@@ -260,6 +261,8 @@ class BlueprintConfig(Strict):
                                     "deploy role (one environment per account).")
     ops: Ops = Field(default_factory=Ops,
                      description="Alarm subscribers and thresholds, dashboard, CloudTrail, budget (the ops stack).")
+    dr: Dr = Field(default_factory=Dr, description="Disaster recovery: none, pilot-light or warm-standby in "
+                   "regions.secondary, and the recovery-time objective.")
 
     @field_validator("project")
     @classmethod
@@ -300,6 +303,7 @@ class BlueprintConfig(Strict):
         compute_rules(self)
         edge_rules(self)
         ops_rules(self)
+        dr_rules(self)
         return self
 
     def _data_rules(self) -> None:

@@ -1,0 +1,97 @@
+"""Layer 1: the `dr:` section (strategy, standby network, recovery-time objective): hostile input fails
+with the key, the bad value and a fix; the failover budget adds up from documented figures and an
+environment whose budget does not fit its RTO is refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from configuration import ConfigError, load
+from configuration.dr import Dr
+from configuration.rto import ALARM_SECONDS, DNS_SECONDS, EC2_LAUNCH_SECONDS, RDS_PROMOTION_SECONDS, rto_budget
+from tests.support import user_config_file
+
+PILOT_LIGHT = ("dr:\n  strategy: pilot-light\n  vpc_cidr: 10.22.0.0/16\n"
+               "  availability_zones: [eu-central-1a, eu-central-1b]\n")
+HEALTH_CHECK = "edge:\n  health_check: {subdomain: static, path: /index.html}\n"
+
+# case -> (the blueprint environment extended, the YAML merged over it, fragments the error must contain)
+HOSTILE = {
+    "no-secondary-region": (
+        "notebookly/dev", "regions: {secondary: null}\ndr:\n  strategy: pilot-light\n  vpc_cidr: 10.9.0.0/16\n"
+        "  availability_zones: [ap-south-1a, ap-south-1b]\n",
+        ["dr.strategy 'pilot-light' needs regions.secondary", "fix: set regions.secondary"]),
+    "no-standby-range": (
+        "cafe-dr/prod", "dr:\n  strategy: warm-standby\n  availability_zones: [eu-central-1a, eu-central-1b]\n"
+        + HEALTH_CHECK, ["needs dr.vpc_cidr", "does not overlap network.vpc_cidr 10.21.0.0/16"]),
+    "standby-range-overlaps-the-primary": (
+        "cafe-dr/prod", PILOT_LIGHT.replace("10.22.0.0/16", "10.21.128.0/17") + HEALTH_CHECK,
+        ["dr.vpc_cidr 10.21.128.0/17 overlaps network.vpc_cidr 10.21.0.0/16", "fix: a range apart"]),
+    "standby-range-public": (
+        "cafe-dr/prod", PILOT_LIGHT.replace("10.22.0.0/16", "8.8.0.0/16") + HEALTH_CHECK,
+        ["dr.vpc_cidr", "'8.8.0.0/16'", "fix: a private /16 to /24 range"]),
+    "standby-zones-of-the-primary": (
+        "cafe-dr/prod", PILOT_LIGHT.replace("eu-central-1a, eu-central-1b", "eu-west-1a, eu-west-1b") + HEALTH_CHECK,
+        ["dr.availability_zones ['eu-west-1a', 'eu-west-1b']", "of regions.secondary 'eu-central-1'",
+         "fix: e.g. [eu-central-1a, eu-central-1b]"]),
+    "one-standby-zone": (
+        "cafe-dr/prod", PILOT_LIGHT.replace("eu-central-1a, eu-central-1b", "eu-central-1a") + HEALTH_CHECK,
+        ["dr.availability_zones ['eu-central-1a']", "2-4 distinct AZs"]),
+    "no-health-check-to-fail-over-from": (
+        "cafe-dr/prod", PILOT_LIGHT, ["fails over from a health-checked public name", "fix: set edge.domain and "
+                                      "edge.health_check"]),
+    "aurora-not-built-yet": (
+        "levels/prod", "dr:\n  strategy: warm-standby\n  vpc_cidr: 10.99.0.0/16\n"
+        "  availability_zones: [us-east-2a, us-east-2b]\n",
+        ["data.aurora ['main']", "global-database standby is not built yet", "fix: dr.strategy: none"]),
+    "budget-above-the-rto": (
+        "cafe-dr/prod", PILOT_LIGHT + "  rto_minutes: 10\n" + HEALTH_CHECK,
+        ["the failover budget is", "above dr.rto_minutes 10", "detect 210 s", "fix: lower dr.min_outage_seconds"]),
+    "unknown-strategy": (
+        "cafe-dr/prod", "dr:\n  strategy: hot-standby\n", ["dr.strategy", "'hot-standby'", "pilot-light"]),
+    "typo-under-dr": (
+        "cafe-dr/prod", "dr:\n  stratgy: pilot-light\n", ["dr.stratgy: unknown key", "did you mean 'strategy'"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_hostile_dr_configuration_fails_with_key_value_and_fix(case, tmp_path):
+    extends, body, expected = HOSTILE[case]
+    with pytest.raises(ConfigError) as error:
+        load(config_file=user_config_file(tmp_path, extends, body))
+    text = str(error.value)
+    assert len(error.value.problems) == 1, text
+    for fragment in expected:
+        assert fragment in text, f"{fragment!r} missing from:\n{text}"
+
+
+def test_the_default_is_no_standby_and_the_seeds_rto():
+    dr = Dr()
+    assert (dr.strategy, dr.enabled, dr.rto_minutes, dr.min_outage_seconds, dr.automatic) == (
+        "none", False, 20, 120, True)
+    assert all(not load(blueprint, environment).dr.enabled for blueprint, environment in (
+        ("notebookly", "prod"), ("saas", "prod"), ("levels", "prod")))
+
+
+def test_the_budget_adds_the_documented_step_figures_in_the_orchestrators_order(tmp_path):
+    config = load(config_file=user_config_file(tmp_path, "cafe-dr/prod", PILOT_LIGHT + HEALTH_CHECK))
+    budget = rto_budget(config)
+    check = config.edge.health_check
+    assert [(s.name, s.seconds) for s in budget.steps] == [
+        ("detect", check.failure_threshold * check.request_interval_seconds + ALARM_SECONDS),
+        ("flap-guard", 120), ("promote-database", RDS_PROMOTION_SECONDS), ("update-parameters", 5),
+        ("dns", DNS_SECONDS)]  # cafe-dr has no compute tier yet: nothing to scale
+    assert budget.total_seconds == 210 + 120 + 300 + 5 + 60 <= 20 * 60
+    table = budget.table()
+    assert table.splitlines()[-1].split()[:2] == ["budget", str(budget.total_seconds)]
+    assert "RDS read replica promotion" in table
+
+
+def test_warm_standby_budgets_a_health_recheck_where_pilot_light_launches_from_zero(tmp_path):
+    body = ("dr:\n  strategy: %s\n  vpc_cidr: 10.50.0.0/16\n"
+            "  availability_zones: [ap-southeast-1a, ap-southeast-1b]\n")
+    pilot = rto_budget(load(config_file=user_config_file(tmp_path, "notebookly/prod", body % "pilot-light")))
+    warm = rto_budget(load(config_file=user_config_file(tmp_path, "notebookly/prod", body % "warm-standby")))
+    scale = {budget: next(s.seconds for s in budget.steps if s.name == "scale-standby") for budget in (pilot, warm)}
+    assert scale[pilot] == EC2_LAUNCH_SECONDS + 30 and scale[warm] == 30
+    assert pilot.total_seconds - warm.total_seconds == EC2_LAUNCH_SECONDS
