@@ -70,7 +70,7 @@ def test_it_reads_only_the_stacks_it_needs(edge):
     assert consumed[("notebookly", "prod")] == {"compute"}
     assert consumed[("saas", "prod")] == {"compute"}
     assert consumed[("levels", "dev")] == {"data"}
-    assert consumed[("cafe-dr", "prod")] == set()
+    assert consumed[("cafe-dr", "prod")] == {"data"}  # the media bucket
 
 
 # -- cafe-nimbus: the static site through CloudFront at the apex and www (seed 000) ------------------------
@@ -315,9 +315,22 @@ def test_cafe_dr_creates_a_query_logged_zone_and_exports_its_name_servers(edge):
     assert zone["name"] == "cafe-dr.example.com" and zone.get("force_destroy") is False
     query_log = only(document, "aws_route53_query_log")
     assert query_log["provider"] == EDGE_PROVIDER
-    group = only(document, "aws_cloudwatch_log_group")
-    assert group["name"] == "/aws/route53/cafe-dr.example.com" and group["provider"] == EDGE_PROVIDER
-    assert set(document["output"]) == {"hosted_zone_id", "hosted_zone_name_servers", "edge_kms_key_arn"}
+    groups = {g["name"]: g for g in resources(document, "aws_cloudwatch_log_group").values()}
+    assert set(groups) == {"/aws/route53/cafe-dr.example.com", "aws-waf-logs-cafe-dr-prod-edge"}
+    assert all(g["provider"] == EDGE_PROVIDER for g in groups.values())  # both in us-east-1, on the edge key
+    assert {"hosted_zone_id", "hosted_zone_name_servers", "edge_kms_key_arn"} <= set(document["output"])
+
+
+def test_cafe_dr_serves_its_media_bucket_at_static_through_cloudfront(edge):
+    """Seed 001: CloudFront delivers menus, images and website assets; the bucket stays private."""
+    document = edge[("cafe-dr", "prod")]
+    media = _distributions(document)["cafe-dr-prod-media"]
+    assert media["aliases"] == ["static.cafe-dr.example.com"]
+    (origin,) = media["origin"]
+    assert origin["domain_name"] == REMOTE % ("data", "bucket_media_regional_domain_name")
+    assert "origin_access_control_id" in origin and media["web_acl_id"]
+    (certificate,) = resources(document, "aws_acm_certificate").values()
+    assert certificate["provider"] == EDGE_PROVIDER and certificate["domain_name"] == "static.cafe-dr.example.com"
 
 
 def test_exports_are_the_contract_ops_and_operators_read(edge):
