@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from configuration.schema import BlueprintConfig
 
 Strategy = Literal["none", "pilot-light", "warm-standby"]
+STANDBY = "standby"
+"""The site of the stacks in regions.secondary (BlueprintConfig.standby())."""
 
 
 class Dr(Strict):
@@ -85,6 +87,10 @@ def dr_rules(config: BlueprintConfig) -> None:
     if edge is None or edge.domain is None or edge.health_check is None:
         raise ValueError(f"dr.strategy {dr.strategy!r} fails over from a health-checked public name, and the edge "
                          "has none; fix: set edge.domain and edge.health_check")
+    try:
+        config.standby()
+    except ValueError as error:  # the primary's subnet layout may not fit the standby's range
+        raise ValueError(f"dr.vpc_cidr {dr.vpc_cidr}: the standby network is invalid: {error}") from None
     if config.data.aurora:
         raise ValueError(f"dr.strategy {dr.strategy!r} with data.aurora {sorted(config.data.aurora)}: the Aurora "
                          "global-database standby is not built yet; fix: dr.strategy: none for this environment")

@@ -14,13 +14,13 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from configuration.account import Account
 from configuration.base import Strict
 from configuration.compute import Compute, compute_rules
 from configuration.data import Data
-from configuration.dr import Dr, dr_rules
+from configuration.dr import STANDBY, Dr, dr_rules
 from configuration.edge import Edge, edge_rules
 from configuration.ops import Ops, ops_rules
 
@@ -263,6 +263,8 @@ class BlueprintConfig(Strict):
                      description="Alarm subscribers and thresholds, dashboard, CloudTrail, budget (the ops stack).")
     dr: Dr = Field(default_factory=Dr, description="Disaster recovery: none, pilot-light or warm-standby in "
                    "regions.secondary, and the recovery-time objective.")
+    _site: str = PrivateAttr(default="primary")
+    """'primary', or STANDBY for the view the standby region's stacks are built from (see standby())."""
 
     @field_validator("project")
     @classmethod
@@ -343,8 +345,31 @@ class BlueprintConfig(Strict):
         return self.production if self.production is not None else self.environment in PRODUCTION_NAMES
 
     @property
+    def site(self) -> str:
+        return self._site
+
+    @property
     def name_prefix(self) -> str:
-        return f"{self.project}-{self.environment}"
+        """Prefix of resource names; the standby's carries '-dr' (IAM and S3 names are global)."""
+        prefix = f"{self.project}-{self.environment}"
+        return f"{prefix}-dr" if self._site == STANDBY else prefix
+
+    def standby(self) -> BlueprintConfig:
+        """This environment as the standby region's stacks see it: regions.secondary as the primary, the
+        dr section's range and AZs, '-dr' names, the same state bucket and parameter paths (the app reads
+        the same names in either region). Needs dr.strategy other than none."""
+        dr = self.dr
+        if not dr.enabled or self.regions.secondary is None:
+            raise ValueError(f"{self.name_prefix} has dr.strategy {dr.strategy!r}; fix: set dr.strategy to "
+                             "pilot-light or warm-standby (with regions.secondary) to build a standby")
+        regions = Regions(primary=self.regions.secondary, secondary=self.regions.primary,
+                          availability_zones=dr.availability_zones)
+        network = Network.model_validate({**self.network.model_dump(), "vpc_cidr": dr.vpc_cidr,
+                                          "avoid_cidrs": [self.network.vpc_cidr]})
+        state = self.state.model_copy(update={"region": self.state_region})  # one state bucket, the primary's
+        view = self.model_copy(update={"regions": regions, "network": network, "state": state})
+        view._site = STANDBY
+        return view
 
     @property
     def state_bucket(self) -> str:
@@ -404,5 +429,7 @@ class BlueprintConfig(Strict):
     def default_tags(self) -> dict[str, str]:
         """Tags every taggable resource carries (through the provider's default_tags)."""
         extra = {k: str(v) for k, v in (self.tags.model_extra or {}).items()}
+        site = {"Site": self._site} if self._site == STANDBY else {}
         return {"Project": self.project, "Environment": self.environment, "Owner": self.tags.Owner,
-                "CostCenter": self.tags.CostCenter, "Blueprint": self.blueprint, "ManagedBy": "cdktf", **extra}
+                "CostCenter": self.tags.CostCenter, "Blueprint": self.blueprint, "ManagedBy": "cdktf", **site,
+                **extra}

@@ -30,6 +30,8 @@ class StackContract:
     layer: str
     backend: str
     state_key: str | None
+    site: str = "primary"
+    """'primary', or 'standby' for the stacks in the DR region (a layer appears once per site)."""
     outputs: dict[str, OutputKind] = field(default_factory=dict)
     consumes: list[str] = field(default_factory=list)
 
@@ -46,7 +48,8 @@ class PlatformStack(TerraformStack):
         self.provider = self.aws_provider("aws", self.region(config))
         backend = self.configure_backend()
         self.contract = StackContract(name=name, layer=self.layer, backend=backend,
-                                      state_key=self.state_key(config) if backend == "s3" else None)
+                                      state_key=self.state_key(config) if backend == "s3" else None,
+                                      site=config.site)
         Aspects.of(self).add(NameTags(config.name_prefix))
 
     def aws_provider(self, construct_id: str, region: str, alias: str | None = None) -> AwsProvider:
@@ -71,7 +74,9 @@ class PlatformStack(TerraformStack):
 
     @classmethod
     def state_key(cls, config: BlueprintConfig) -> str:
-        return f"{config.blueprint}/{config.environment}/{cls.layer}.tfstate"
+        """<blueprint>/<env>/<layer>.tfstate; the standby region's stacks under <blueprint>/<env>/standby/."""
+        site = "" if config.site == "primary" else f"{config.site}/"
+        return f"{config.blueprint}/{config.environment}/{site}{cls.layer}.tfstate"
 
     def configure_backend(self) -> str:
         """S3 with native locking (use_lockfile, Terraform >= 1.10). Returns the backend type."""
