@@ -31,6 +31,9 @@ MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadI
 TLS_POLICIES = ("ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
                 "ELBSecurityPolicy-TLS13-1-3-2021-06")
 USER_DATA_LIMIT = 16 * 1024  # EC2 refuses user data above 16 KB (before base64)
+CLOUDWATCH_AGENT_RESERVE = 2048
+"""Bytes of the 16 KB that every fleet's CloudWatch agent start script and MIME framing take (modules/fleet/agent.py,
+about 1.4 KB; tests/unit/test_fleet_agent.py keeps the two in step)."""
 SECRET_REFERENCE = re.compile(r"^(secret|database):[a-z][a-z0-9-]{0,19}$")
 SECRET_LOOKING_NAME = re.compile(r"(PASSWORD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.IGNORECASE)
 
@@ -445,9 +448,10 @@ def compute_rules(config: BlueprintConfig) -> None:
         if not path.is_file():
             raise ValueError(f"{key} {relative!r} does not exist (looked for {path}); fix: create the file or "
                              "correct the path (relative to the blueprint's folder)")
-        if key.endswith("user_data") and path.stat().st_size > USER_DATA_LIMIT:
-            raise ValueError(f"{key} {relative!r} is {path.stat().st_size} bytes; EC2 accepts 16 KB of user data; "
-                             "fix: bake the software into the image (compute.images) and keep the script short")
+        if key.endswith("user_data") and path.stat().st_size > USER_DATA_LIMIT - CLOUDWATCH_AGENT_RESERVE:
+            raise ValueError(f"{key} {relative!r} is {path.stat().st_size} bytes; EC2 accepts 16 KB of user data, "
+                             f"{CLOUDWATCH_AGENT_RESERVE} bytes of which start the CloudWatch agent; fix: bake the "
+                             "software into the image (compute.images) and keep the script short")
     from configuration.schema import LOG_RETENTION_DAYS
 
     retentions = {f"compute.services.{n}.log_retention_days": s.log_retention_days for n, s in compute.services.items()}

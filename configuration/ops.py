@@ -59,6 +59,10 @@ class Thresholds(Strict):
     latency_p95_seconds: Annotated[float, Field(gt=0, le=60)] = 2.0
     cpu_percent: Annotated[int, Field(ge=10, le=100)] = Field(
         default=80, description="Average CPU of a fleet or service, sustained for 10 minutes.")
+    disk_used_percent: Annotated[int, Field(ge=50, le=99)] = Field(
+        default=85, description="Used share of the root filesystem on a fleet's fullest instance, held for "
+        "10 minutes (CloudWatch agent): 50 to 99, since lower pages on normal use and 100 fires only once the disk "
+        "is full.")
     database_cpu_percent: Annotated[int, Field(ge=10, le=100)] = 80
     database_free_storage_percent: Annotated[int, Field(ge=1, le=50)] = Field(
         default=10, description="Free storage below this share of the allocated storage (RDS instances).")

@@ -22,6 +22,7 @@ from modules.audit import (
     trail_arn,
 )
 from modules.billing import BILLING_REGION, BillingGuard, BillingGuardProps
+from modules.fleet import disk_used_metric, memory_used_metric
 from modules.kms import EncryptionKey, EncryptionKeyProps, ServiceGrant
 from modules.monitoring import (
     AlarmSet,
@@ -43,6 +44,7 @@ from modules.monitoring import (
     dead_letter_alarm,
     endpoint_health_alarm,
     fleet_alarms,
+    fleet_disk_alarm,
     load_balancer_alarms,
     log_errors_alarm,
     service_alarms,
@@ -142,12 +144,16 @@ class OpsStack(PlatformStack):
                 Metric("AWS/ApplicationELB", "TargetResponseTime", lb, "p95")], period_seconds=60))
         for name in config.compute.fleets:
             group_name = compute.get_string(f"fleet_{variable(name)}_group_name")
+            disk, memory = disk_used_metric(group_name), memory_used_metric(group_name)  # the fleets' CloudWatch agent
             self.alarm_specs += fleet_alarms(name, group_name, thresholds.cpu_percent)
+            self.alarm_specs.append(fleet_disk_alarm(name, disk, thresholds.disk_used_percent))
             group = {"AutoScalingGroupName": group_name}
             self.sections.append(DashboardSection(f"Fleet {name}: CPU and instances", [
                 Metric("AWS/EC2", "CPUUtilization", group),
                 Metric("AWS/AutoScaling", "GroupInServiceInstances", group),
                 Metric("AWS/AutoScaling", "GroupDesiredCapacity", group)]))
+            self.sections.append(DashboardSection(f"Fleet {name}: fullest disk and memory (%)", [
+                Metric(m.namespace, m.name, m.dimensions, "Maximum") for m in (disk, memory)]))
         if config.compute.services:
             cluster = compute.get_string("cluster_name")
             for name in config.compute.services:

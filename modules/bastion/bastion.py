@@ -62,7 +62,11 @@ class Bastion(Construct):
             security_group_ids=[self.security_group.id], account_id=props.account_id, partition=props.partition,
             instance_type=props.instance_type, min_size=1, max_size=1, key_name=props.key_name,
             health_check_grace_seconds=120, root_volume_gb=8, public_ip=True, scaling=None,
-            instance_tags=props.instance_tags))
+            instance_tags=props.instance_tags,
+            # No CloudWatch agent: nothing alarms on the bastion's disk (the ops stack watches compute.fleets),
+            # its disk holds no application data, and the internet-facing host stays minimal: no package
+            # installed at boot, no agent policy (PutMetricData, log groups) on its role.
+            cloudwatch_agent=False))
 
     def grant_ssh(self, rule_id: str, workload: WorkloadSecurityGroup) -> None:
         """Let the bastion open SSH to a workload, which then accepts SSH from the bastion only."""

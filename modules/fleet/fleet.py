@@ -4,7 +4,9 @@ Secure settings are not options: IMDSv2 only (hop limit 1), no public IP, an enc
 volume, detailed monitoring, and an instance role with Session Manager access instead of SSH keys.
 With a target group the group uses ELB health checks (a failing /health replaces the instance, seed
 003's auto-healing) and rolls a new launch template out by instance refresh, keeping 90 % healthy.
-Auto Scaling owns desired capacity after creation, so Terraform ignores it.
+Auto Scaling owns desired capacity after creation, so Terraform ignores it. Every fleet runs the
+CloudWatch agent (`modules/fleet/agent.py`: root-filesystem and memory use per instance and per group)
+unless `cloudwatch_agent` is off.
 """
 
 from __future__ import annotations
@@ -39,8 +41,17 @@ from cdktf_cdktf_provider_aws.launch_template import (
     LaunchTemplateNetworkInterfaces,
     LaunchTemplateTagSpecifications,
 )
+from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 from constructs import Construct
 
+from modules.fleet.agent import (
+    USER_DATA_LIMIT,
+    CloudWatchAgent,
+    CloudWatchAgentProps,
+    GroupMetric,
+    parameter_name,
+    with_agent,
+)
 from modules.iam import ServiceRole, ServiceRoleProps
 from modules.scaling import AlarmMetric, OffHoursSchedule, ScalingRule, ThresholdAlarms, ThresholdAlarmsProps
 
@@ -70,7 +81,7 @@ class Ec2FleetProps:
     """Load-balanced fleets register here and use ELB health checks; workers pass none."""
     health_check_grace_seconds: int = 300
     user_data: str | None = None
-    """Boot script (text), at most 16 KB."""
+    """Boot script or cloud-config (text); with the CloudWatch agent's start script before it, at most 16 KB."""
     root_volume_gb: int = 20
     scaling: ScalingRule | None = field(default_factory=ScalingRule)
     """None: the group keeps its size (a bastion)."""
@@ -84,6 +95,10 @@ class Ec2FleetProps:
     """Tags for instances and volumes (provider default_tags do not reach what Auto Scaling launches)."""
     public_ip: bool = False
     """Give instances a public IP: only a bastion in public subnets, never an application fleet."""
+    cloudwatch_agent: bool = True
+    """Run the CloudWatch agent (disk and memory use, configured from the SSM parameter AmazonCloudWatch-<name>),
+    with the managed CloudWatchAgentServerPolicy on the instance role. Default True; turn it off only where
+    nothing reads the metrics (the bastion): without it the role does not get the agent's policy either."""
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z][a-z0-9-]{1,50}", self.name):
@@ -97,9 +112,14 @@ class Ec2FleetProps:
                              f"{self.min_size}..{self.max_size}; fix: a value in that range, or None")
         if not (re.fullmatch(r"ami-[0-9a-f]{8,17}", self.image_id) or self.image_id.startswith("resolve:ssm:")):
             raise ValueError(f"fleet {self.name!r}: image_id {self.image_id!r}; fix: an AMI id or resolve:ssm:<name>")
-        if self.user_data is not None and len(self.user_data.encode()) > 16 * 1024:
-            raise ValueError(f"fleet {self.name!r}: user data is {len(self.user_data.encode())} bytes; EC2 takes "
+        own = len(self.user_data.encode()) if self.user_data is not None else 0
+        if own > USER_DATA_LIMIT:
+            raise ValueError(f"fleet {self.name!r}: user data is {own} bytes; EC2 takes "
                              "16 KB; fix: bake software into the image")
+        launched = len((self.launch_user_data or "").encode())
+        if launched > USER_DATA_LIMIT:
+            raise ValueError(f"fleet {self.name!r}: user data is {launched} bytes with the CloudWatch agent's start "
+                             f"script ({own} of its own); EC2 takes 16 KB; fix: bake software into the image")
         if self.public_ip and (self.target_group_arns or self.max_size > 1):
             raise ValueError(f"fleet {self.name!r} asks for public IPs; only a single bastion instance may have one; "
                              "fix: put application fleets behind the load balancer in private subnets")
@@ -107,23 +127,33 @@ class Ec2FleetProps:
             raise ValueError(f"fleet {self.name!r} spans {len(self.subnet_ids)} subnet(s); "
                              "fix: one per AZ, two or more")
 
+    @property
+    def launch_user_data(self) -> str | None:
+        """What the launch template runs: the agent's start script (when on), then `user_data`."""
+        if not self.cloudwatch_agent:
+            return self.user_data
+        return with_agent(self.user_data, parameter_name(self.name))
+
 
 class Ec2Fleet(Construct):
     def __init__(self, scope: Construct, id: str, props: Ec2FleetProps) -> None:
         super().__init__(scope, id)
         self.props = props
-        policies = [f"arn:{props.partition}:iam::aws:policy/{p}" for p in (SESSION_MANAGER_POLICY,
-                                                                           CLOUDWATCH_AGENT_POLICY)]
+        managed = (SESSION_MANAGER_POLICY, CLOUDWATCH_AGENT_POLICY) if props.cloudwatch_agent else (
+            SESSION_MANAGER_POLICY,)
+        policies = [f"arn:{props.partition}:iam::aws:policy/{p}" for p in managed]
+        uses = "Session Manager, CloudWatch agent" if props.cloudwatch_agent else "Session Manager"
         self.role = ServiceRole(self, "instance-role", ServiceRoleProps(
             role_name=f"{props.name}-instance", service="ec2.amazonaws.com", account_id=props.account_id,
-            description=f"Instances of {props.name}: Session Manager, CloudWatch agent, the app's data",
+            description=f"Instances of {props.name}: {uses}, the app's data",
             managed_policy_arns=(*policies, *props.managed_policy_arns), statements=props.statements,
             instance_profile=True))
         tags = {**props.instance_tags, "Name": props.name}
+        user_data = props.launch_user_data
         self.launch_template = LaunchTemplate(
             self, "launch-template", name=props.name, image_id=props.image_id, instance_type=props.instance_type,
             update_default_version=True, ebs_optimized="true", key_name=props.key_name,
-            user_data=base64.b64encode(props.user_data.encode()).decode() if props.user_data else None,
+            user_data=base64.b64encode(user_data.encode()).decode() if user_data else None,
             iam_instance_profile=LaunchTemplateIamInstanceProfile(arn=self.role.instance_profile.arn),  # type: ignore[union-attr]
             metadata_options=LaunchTemplateMetadataOptions(
                 http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1,
@@ -156,6 +186,8 @@ class Ec2Fleet(Construct):
             termination_policies=["OldestLaunchTemplate", "Default"],
             tag=[AutoscalingGroupTag(key="Name", value=props.name, propagate_at_launch=True)],
             lifecycle={"ignore_changes": ["desired_capacity"]})
+        self.agent = CloudWatchAgent(self, "cloudwatch-agent", CloudWatchAgentProps(
+            fleet_name=props.name, group_name=self.group.name)) if props.cloudwatch_agent else None
         self.scaling_policies = self._scaling(props.scaling) if props.scaling else []
         if props.off_hours:
             self._off_hours(props.off_hours)
@@ -167,6 +199,16 @@ class Ec2Fleet(Construct):
     @property
     def role_name(self) -> str:
         return self.role.name
+
+    @property
+    def agent_parameter(self) -> SsmParameter | None:
+        """The SSM parameter holding the CloudWatch agent's configuration (None with the agent off)."""
+        return self.agent.parameter if self.agent else None
+
+    @property
+    def disk_used(self) -> GroupMetric | None:
+        """The group's root-filesystem use as the agent publishes it (None with the agent off)."""
+        return self.agent.disk_used if self.agent else None
 
     def _scaling(self, rule: ScalingRule) -> list[AutoscalingPolicy]:
         name = self.props.name

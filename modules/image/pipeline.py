@@ -1,7 +1,9 @@
 """An EC2 Image Builder pipeline baking a golden image (seed 000: an AMI before anything else).
 
-The pipeline starts from the latest Amazon Linux 2023, applies the blueprint's component (e.g.
-Apache and PHP for the café's LAMP app) and the AWS update component, runs the image tests, and
+The pipeline starts from the latest Amazon Linux 2023, applies the AWS update component, the AWS
+CloudWatch agent component (fleets then only configure and start the agent at boot, see
+`modules/fleet/agent.py`) and the blueprint's component (e.g. Apache and PHP for the café's LAMP
+app), runs the image tests, and
 distributes the image to the primary region and, for disaster recovery, the secondary one. Each
 new image id is written to an SSM parameter: fleets launch `resolve:ssm:<parameter>`, so a new
 golden image reaches them on the next launch or instance refresh. The parameter is created with
@@ -72,6 +74,9 @@ class GoldenImagePipelineProps:
     root_volume_gb: int = 20
     architecture: str = "x86"
     """'x86' or 'arm64': which Amazon Linux 2023 image to start from."""
+    cloudwatch_agent: bool = True
+    """Bake in the CloudWatch agent (AWS's amazon-cloudwatch-agent-linux component), installed but not started:
+    fleets start it with their own configuration."""
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z][a-z0-9-]{1,100}", self.name):
@@ -109,10 +114,13 @@ class GoldenImagePipeline(Construct):
             data=props.component_document, description=f"Software of the {props.name} golden image",
             lifecycle={"create_before_destroy": True})
         parent = f"{arn_prefix}:aws:image/amazon-linux-2023-{props.architecture}/x.x.x"
+        managed = [f"{arn_prefix}:aws:component/{name}/x.x.x" for name in (
+            "update-linux", *(["amazon-cloudwatch-agent-linux"] if props.cloudwatch_agent else []))]
         self.recipe = ImagebuilderImageRecipe(
             self, "recipe", name=props.name, parent_image=parent,
-            version=content_version(component_version, parent, str(props.root_volume_gb)),
-            component=[ImagebuilderImageRecipeComponent(component_arn=f"{arn_prefix}:aws:component/update-linux/x.x.x"),
+            # the component list is content too: a recipe version is immutable
+            version=content_version(component_version, parent, str(props.root_volume_gb), *managed),
+            component=[*(ImagebuilderImageRecipeComponent(component_arn=arn) for arn in managed),
                        ImagebuilderImageRecipeComponent(component_arn=self.component.arn)],
             block_device_mapping=[ImagebuilderImageRecipeBlockDeviceMapping(
                 device_name="/dev/xvda", ebs=ImagebuilderImageRecipeBlockDeviceMappingEbs(

@@ -6,6 +6,7 @@ from modules.monitoring.catalog import (
     dead_letter_alarm,
     endpoint_health_alarm,
     fleet_alarms,
+    fleet_disk_alarm,
     function_alarms,
     load_balancer_alarms,
     log_errors_alarm,
@@ -27,5 +28,5 @@ __all__ = ["AlarmSet", "AlarmSetProps", "AlarmSpec", "AlarmTopic", "AlarmTopicPr
            "OperationsDashboard", "OperationsDashboardProps",
            "alarm_topic_key_grants", "aurora_alarms", "cache_alarms", "database_alarms", "dead_letter_alarm",
            "endpoint_health_alarm",
-           "fleet_alarms", "function_alarms", "load_balancer_alarms", "log_errors_alarm", "max_connections",
-           "service_alarms"]
+           "fleet_alarms", "fleet_disk_alarm", "function_alarms", "load_balancer_alarms", "log_errors_alarm",
+           "max_connections", "service_alarms"]

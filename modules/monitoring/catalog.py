@@ -10,12 +10,25 @@ Every alarm states why its missing data means what it says:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Protocol
 
 from modules.monitoring.alarms import AlarmSpec, Metric
 from modules.monitoring.limits import GIB, max_connections
 
 NO_DATA_IS_HEALTHY = "notBreaching"
 NO_DATA_IS_DOWN = "breaching"
+
+
+class PublishedMetric(Protocol):
+    """Where a publisher's own metric lives, as the publisher describes it (e.g. `modules.fleet.disk_used_metric`
+    for the CloudWatch agent), so the alarm does not repeat its namespace and name."""
+
+    @property
+    def namespace(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def dimensions(self) -> Mapping[str, str]: ...
 
 
 def load_balancer_alarms(arn_suffix: str, target_groups: Mapping[str, str], http_5xx_percent: float,
@@ -73,6 +86,24 @@ def fleet_alarms(name: str, group_name: str, cpu_percent: int) -> list[AlarmSpec
             metric=Metric("AWS/EC2", "CPUUtilization", group), period_seconds=300, evaluation_periods=2,
             treat_missing_data=NO_DATA_IS_HEALTHY),
     ]
+
+
+def fleet_disk_alarm(name: str, disk_used: PublishedMetric, used_percent: int) -> AlarmSpec:
+    """The fullest root filesystem of a fleet: the CloudWatch agent's per-group `disk_used_percent`, read by its
+    Maximum (every instance contributes its own value to the group's metric).
+
+    Missing data is healthy (notBreaching): the agent publishes only while instances run, and a fleet that
+    off-hours schedules scale to zero publishes nothing at night; instances that should run and do not are
+    the below-minimum alarm's business. (An alarm in ALARM whose fleet scales to zero returns to OK: the
+    full disks are gone with their instances.)"""
+    metric = Metric(disk_used.namespace, disk_used.name, dict(disk_used.dimensions), "Maximum")
+    return AlarmSpec(
+        key=f"{name}-disk-high", threshold=used_percent, comparison="GreaterThanThreshold",
+        description=f"An instance of fleet {name} has used more than {used_percent} % of its root filesystem for "
+                    f"10 minutes ({metric.namespace} {metric.name}; the per-instance metric's InstanceId names it). "
+                    "Look for growing logs, caches and temporary files; replace the instance, or raise the "
+                    "fleet's root_volume_gb.",
+        metric=metric, period_seconds=300, evaluation_periods=2, treat_missing_data=NO_DATA_IS_HEALTHY)
 
 
 def service_alarms(name: str, cluster_name: str, service_name: str, cpu_percent: int) -> list[AlarmSpec]:

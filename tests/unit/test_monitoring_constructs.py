@@ -31,6 +31,7 @@ from modules.monitoring import (
     database_alarms,
     dead_letter_alarm,
     fleet_alarms,
+    fleet_disk_alarm,
     function_alarms,
     load_balancer_alarms,
     log_errors_alarm,
@@ -55,6 +56,8 @@ def _catalog() -> list[AlarmSpec]:
     return [
         *load_balancer_alarms(LB, TARGET_GROUPS, 1, 2),
         *fleet_alarms("web", "shop-prod-web", 80),
+        fleet_disk_alarm("web", SimpleNamespace(namespace="CWAgent", name="disk_used_percent",
+                                                dimensions={"AutoScalingGroupName": "shop-prod-web"}), 85),
         *service_alarms("backend", "shop-prod", "shop-prod-backend", 80),
         *database_alarms("main", "shop-prod-main", "mysql", "db.t4g.medium", 20, cpu_percent=80,
                          free_storage_percent=10, connections_percent=80),
@@ -242,6 +245,18 @@ def test_fleet_below_minimum_is_minimum_minus_in_service_and_silence_is_down():
     assert (below.threshold, below.comparison) == (0, "GreaterThanThreshold")
     cpu = alarms["web-cpu-high"]
     assert (cpu.metric.namespace, cpu.threshold, cpu.period_seconds * cpu.evaluation_periods) == ("AWS/EC2", 75, 600)
+
+
+def test_fleet_disk_alarm_reads_the_publishers_metric_by_its_maximum_and_silence_is_healthy():
+    published = SimpleNamespace(namespace="CWAgent", name="disk_used_percent",
+                                dimensions={"AutoScalingGroupName": "shop-prod-web"})  # as modules.fleet describes it
+    alarm = fleet_disk_alarm("web", published, 90)
+    assert alarm.key == "web-disk-high" and (alarm.threshold, alarm.comparison) == (90, "GreaterThanThreshold")
+    assert (alarm.metric.namespace, alarm.metric.name, dict(alarm.metric.dimensions), alarm.metric.statistic) == (
+        "CWAgent", "disk_used_percent", {"AutoScalingGroupName": "shop-prod-web"}, "Maximum")
+    assert (alarm.period_seconds, alarm.evaluation_periods) == (300, 2)
+    assert alarm.treat_missing_data == "notBreaching"  # scaled to zero at night: no instance, no data, no page
+    assert "90 %" in alarm.description and "root_volume_gb" in alarm.description
 
 
 def test_service_tasks_alarm_compares_container_insights_running_and_desired():

@@ -46,6 +46,12 @@ HOSTILE = {
     "5xx-threshold-too-high": (
         "saas/prod", "ops:\n  alarms: {http_5xx_percent: 80}\n",
         ["ops.alarms.http_5xx_percent = 80", "less than or equal to 50"]),
+    "disk-threshold-full": (
+        "levels/prod", "ops:\n  alarms: {disk_used_percent: 100}\n",
+        ["ops.alarms.disk_used_percent = 100", "less than or equal to 99", "50 to 99"]),
+    "disk-threshold-too-low": (
+        "notebookly/dev", "ops:\n  alarms: {disk_used_percent: 30}\n",
+        ["ops.alarms.disk_used_percent = 30", "greater than or equal to 50", "pages on normal use"]),
     "latency-threshold-negative": (
         "saas/prod", "ops:\n  alarms: {latency_p95_seconds: -2}\n", ["ops.alarms.latency_p95_seconds = -2"]),
     "short-trail-retention": (
@@ -100,6 +106,7 @@ def test_the_defaults_are_the_production_ones():
     assert ops.budget is None and ops.alarm_subscribers.is_empty
     assert (ops.alarms.http_5xx_percent, ops.alarms.latency_p95_seconds, ops.alarms.cpu_percent) == (1.0, 2.0, 80)
     assert (ops.alarms.database_free_storage_percent, ops.alarms.database_connections_percent) == (10, 80)
+    assert ops.alarms.disk_used_percent == 85
 
 
 def test_trail_retention_must_be_a_cloudwatch_retention_period(tmp_path):

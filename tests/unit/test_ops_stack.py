@@ -9,8 +9,9 @@ import pytest
 from cdktf import Testing as CdktfTesting
 
 from configuration import load
+from modules.fleet import disk_used_metric
 from stacks.ops import OpsStack
-from tests.support import only, resources
+from tests.support import only, resources, user_config_file
 
 ENVIRONMENTS = [("notebookly", "prod"), ("notebookly", "dev"), ("saas", "prod"), ("levels", "prod"),
                 ("cafe-dr", "prod"), ("cafe-nimbus", "prod")]
@@ -118,6 +119,34 @@ def test_fleets_alarm_below_their_own_minimum_and_on_cpu(ops):
         below = alarms[f"levels-prod-{fleet}-below-minimum"]
         assert {q["id"]: q.get("expression") for q in below["metric_query"]}["result"] == "minimum - in_service"
         assert alarms[f"levels-prod-{fleet}-cpu-high"]["threshold"] == 80
+
+
+@pytest.mark.parametrize("environment", [e for e in ENVIRONMENTS if load(*e).compute.fleets], ids="-".join)
+def test_every_fleet_alarms_on_its_fullest_root_filesystem_from_the_agents_group_metric(ops, environment):
+    config, alarms = load(*environment), _alarms(ops[environment])
+    disk = [a for a in alarms.values() if a["alarm_name"].endswith("-disk-high")]
+    assert len(disk) == len(config.compute.fleets)
+    for name in config.compute.fleets:
+        alarm = alarms[f"{config.name_prefix}-{name}-disk-high"]
+        group = REMOTE % ("compute", f"fleet_{name.replace('-', '_')}_group_name")
+        published = disk_used_metric(group)  # what the fleets' CloudWatch agent publishes
+        assert (alarm["namespace"], alarm["metric_name"]) == (published.namespace, published.name) == (
+            "CWAgent", "disk_used_percent")
+        assert alarm["dimensions"] == {"AutoScalingGroupName": group}
+        assert (alarm["statistic"], alarm["period"], alarm["evaluation_periods"]) == ("Maximum", 300, 2)
+        assert (alarm["threshold"], alarm["comparison_operator"]) == (85, "GreaterThanThreshold")
+        # a fleet scaled to zero at night publishes nothing; missing instances are the below-minimum alarm's
+        assert alarm["treat_missing_data"] == "notBreaching"
+
+
+def test_the_disk_threshold_comes_from_the_configuration_and_the_dashboard_shows_disk_and_memory(tmp_path):
+    config = load(config_file=user_config_file(tmp_path, "levels/prod", "ops:\n  alarms: {disk_used_percent: 92}\n"))
+    document = json.loads(CdktfTesting.synth(OpsStack(CdktfTesting.app(), config)))
+    assert _alarms(document)["levels-prod-worker-disk-high"]["threshold"] == 92
+    body = json.loads(only(document, "aws_cloudwatch_dashboard")["dashboard_body"])
+    widget = next(w for w in body["widgets"] if w["properties"]["title"] == "Fleet api: fullest disk and memory (%)")
+    names = [m[1] for m in widget["properties"]["metrics"]]
+    assert names == ["disk_used_percent", "mem_used_percent"]
 
 
 def test_database_alarms_use_the_engine_limit_and_the_allocated_storage(ops):
