@@ -94,6 +94,10 @@ def dr_rules(config: BlueprintConfig) -> None:
     if config.data.aurora:
         raise ValueError(f"dr.strategy {dr.strategy!r} with data.aurora {sorted(config.data.aurora)}: the Aurora "
                          "global-database standby is not built yet; fix: dr.strategy: none for this environment")
+    if len(config.data.databases) > 1:
+        raise ValueError(f"dr.strategy {dr.strategy!r} with data.databases {sorted(config.data.databases)}: the "
+                         "failover orchestrator promotes one database; fix: one database per environment with a "
+                         "standby, or dr.strategy: none")
     from configuration.rto import rto_budget  # noqa: PLC0415 - rto imports this module's types
 
     budget = rto_budget(config)

@@ -10,7 +10,15 @@ from __future__ import annotations
 from constructs import Construct
 
 from configuration import BlueprintConfig
+from modules.app_config import ParameterHierarchy, ParameterHierarchyProps
+from modules.database import DatabaseReplica, DatabaseReplicaProps, EnhancedMonitoringRole, EnhancedMonitoringRoleProps
+from stacks.base import PlatformStack
 from stacks.network import NetworkStack
+from stacks.storage import bucket_key
+
+ACTIVE_REGION_PARAMETER = "dr/active_region"
+"""Under <prefix>/data/: the region serving the environment. Terraform writes the primary; the failover
+orchestrator writes the standby's; applying this stack again is part of failing back."""
 
 
 class StandbyNetworkStack(NetworkStack):
@@ -22,3 +30,72 @@ class StandbyNetworkStack(NetworkStack):
 
     def __init__(self, scope: Construct, config: BlueprintConfig) -> None:
         super().__init__(scope, config.standby())
+
+
+class StandbyDataStack(PlatformStack):
+    """The data half of the standby (seed 001's pilot light): a cross-region read replica of every RDS
+    instance under its own key, and the parameter hierarchy the app reads at start-up under the same
+    names as in the primary region (endpoints of the replicas, the app settings, the active region).
+
+    Buckets are already replicated by the primary's data stack; caches, queues and file systems of the
+    standby come with its compute tier.
+    """
+
+    layer = "data"
+
+    @classmethod
+    def applies_to(cls, config: BlueprintConfig) -> bool:
+        return config.dr.enabled
+
+    def __init__(self, scope: Construct, config: BlueprintConfig) -> None:
+        view = config.standby()
+        super().__init__(scope, view)
+        self.primary = config
+        network = self.remote_state(NetworkStack)
+        vpc_id, subnet_ids = network.get_string("vpc_id"), network.get_list("data_subnet_ids")
+        app_group = network.get_string("app_security_group_id")
+        key = {domain: bucket_key(self, f"{domain}-key", f"{view.name_prefix}-{domain}",
+                                  f"{domain} of the {config.name_prefix} standby in {view.regions.primary}",
+                                  view.account_id, self.partition) for domain in ("databases", "config")}
+        published: dict[str, str] = {ACTIVE_REGION_PARAMETER: config.regions.primary}
+        if config.data.databases:
+            monitoring = EnhancedMonitoringRole(self, "database-monitoring", EnhancedMonitoringRoleProps(
+                role_name=f"{view.name_prefix}-rds-monitoring", partition=self.partition,
+                account_id=view.account_id))
+        for name, spec in config.data.databases.items():
+            variable = name.replace("-", "_")
+            replica = DatabaseReplica(self, f"database-{name}", DatabaseReplicaProps(
+                identifier=f"{view.name_prefix}-{name}", source_arn=self.source_arn(name), engine=spec.engine,
+                engine_version=spec.version, instance_class=spec.instance_class, vpc_id=vpc_id,
+                subnet_ids=subnet_ids, client_security_group_ids=[app_group], encryption_key=key["databases"],
+                monitoring_role=monitoring, multi_az=config.dr.strategy == "warm-standby",
+                backup_retention_days=spec.backup_retention_days,
+                monitoring_interval_seconds=spec.monitoring_interval_seconds,
+                performance_insights_retention_days=spec.performance_insights_retention_days,
+                max_allocated_storage_gb=spec.max_allocated_storage_gb))
+            published[f"database/{name}/endpoint"] = replica.endpoint
+            published[f"database/{name}/port"] = str(replica.port)
+            self.export(f"database_{variable}_endpoint", replica.endpoint, "string",
+                        f"Host name of the {name} replica (unchanged by promotion)")
+            self.export(f"database_{variable}_port", str(replica.port), "string", f"Port of the {name} replica")
+            self.export(f"database_{variable}_identifier", replica.instance.identifier, "string",
+                        f"RDS identifier of the {name} replica (the orchestrator promotes it)")
+            self.export(f"database_{variable}_arn", replica.arn, "string", f"ARN of the {name} replica")
+        self.parameters = ParameterHierarchy(self, "parameters", ParameterHierarchyProps(
+            prefix=view.parameter_prefix, name_prefix=view.name_prefix, encryption_key=key["config"],
+            region=view.regions.primary, account_id=view.account_id, partition=self.partition,
+            settings=dict(config.data.parameters), published=published))
+        self.export("parameter_prefix", view.parameter_prefix, "string",
+                    "Root of the standby's SSM parameters: the same names as in the primary region")
+        self.export("active_region_parameter_name", self.parameters.path("data", ACTIVE_REGION_PARAMETER), "string",
+                    "SSM parameter naming the region that serves (the orchestrator sets the standby's)")
+        self.export("parameters_read_policy_arn", self.parameters.server_read_policy.arn, "string",
+                    "IAM policy for the standby's servers: read the environment's parameters")
+        for domain, domain_key in key.items():
+            self.export(f"kms_key_{domain}_arn", domain_key.arn, "string", f"Standby key of the {domain} domain")
+
+    def source_arn(self, database: str) -> str:
+        """The primary instance's ARN, from its naming rule (data stack: <name_prefix>-<database>)."""
+        primary = self.primary
+        return (f"arn:{self.partition}:rds:{primary.regions.primary}:{primary.account_id}:db:"
+                f"{primary.name_prefix}-{database}")

@@ -22,13 +22,14 @@ from stacks.edge import EdgeStack  # noqa: E402
 from stacks.network import NetworkStack  # noqa: E402
 from stacks.ops import OpsStack  # noqa: E402
 from stacks.reports import ReportsStack  # noqa: E402
-from stacks.standby import StandbyNetworkStack  # noqa: E402
+from stacks.standby import StandbyDataStack, StandbyNetworkStack  # noqa: E402
 from stacks.state import StateStack  # noqa: E402
 from synth.output import staged_output  # noqa: E402
 
 # Dependency order: a stack only reads the exports of stacks before it.
 STACK_TYPES: tuple[type[PlatformStack], ...] = (StateStack, NetworkStack, StandbyNetworkStack, DataStack,
-                                                  ComputeStack, EdgeStack, OpsStack, ReportsStack, AccountStack)
+                                                  StandbyDataStack, ComputeStack, EdgeStack, OpsStack, ReportsStack,
+                                                  AccountStack)
 PLATFORM_MANIFEST = "platform.json"
 
 

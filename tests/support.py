@@ -9,6 +9,8 @@ from typing import Any
 from configuration import list_blueprints
 
 ALL_ENVIRONMENTS: list[tuple[str, str]] = [(b.name, e) for b in list_blueprints() for e in b.environments]
+PILOT_LIGHT_CONFIG = Path(__file__).parent / "configs" / "cafe-dr-pilot-light.yaml"
+"""cafe-dr prod with the pilot-light standby on: the standby stacks, tested before a blueprint ships them."""
 
 
 def stack_cases() -> list[tuple[str, str, str]]:

@@ -4,6 +4,8 @@ from modules.database.aurora import AuroraDatabase, AuroraDatabaseProps
 from modules.database.instance import DatabaseInstance, DatabaseInstanceProps
 from modules.database.monitoring import EnhancedMonitoringRole, EnhancedMonitoringRoleProps
 from modules.database.proxy import DatabaseProxy, DatabaseProxyProps
+from modules.database.replica import DatabaseReplica, DatabaseReplicaProps
 
 __all__ = ["AuroraDatabase", "AuroraDatabaseProps", "DatabaseInstance", "DatabaseInstanceProps", "DatabaseProxy",
-           "DatabaseProxyProps", "EnhancedMonitoringRole", "EnhancedMonitoringRoleProps"]
+           "DatabaseProxyProps", "DatabaseReplica", "DatabaseReplicaProps", "EnhancedMonitoringRole",
+           "EnhancedMonitoringRoleProps"]

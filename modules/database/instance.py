@@ -51,6 +51,20 @@ def iam_connect_statement(sid_prefix: str, partition: str, region: str, account_
         resources=[f"arn:{partition}:rds-db:{region}:{account_id}:dbuser:{resource_id}/{db_user}"])
 
 
+def engine_parameter_group(scope: Construct, identifier: str, engine_name: str, version: str) -> DbParameterGroup:
+    """The engine's hardened parameters (TLS only, query logging) for `identifier`: construct id
+    'parameter-group'. The family is part of the name, so a major upgrade creates the new group before
+    the old one goes."""
+    spec = engine(engine_name)
+    family = spec.family(version)
+    return DbParameterGroup(
+        scope, "parameter-group", name=f"{identifier}-{family.replace('.', '-')}", family=family,
+        description=f"{identifier}: TLS only, query logging",
+        parameter=[DbParameterGroupParameter(name=n, value=v, apply_method=apply_method(n))
+                   for n, v in spec.parameters],
+        lifecycle=TerraformResourceLifecycle(create_before_destroy=True))
+
+
 @dataclass(frozen=True)
 class DatabaseInstanceProps:
     identifier: str
@@ -149,14 +163,7 @@ class DatabaseInstance(Construct):
             vpc_id=props.vpc_id, port=spec.port, client_security_group_ids=props.client_security_group_ids))
         subnets = DbSubnetGroup(self, "subnet-group", name=f"{props.identifier}-db", subnet_ids=props.subnet_ids,
                                 description=f"Private data subnets of {props.identifier}")
-        family = spec.family(props.engine_version)
-        # The family is part of the name, so a major upgrade creates the new group before the old one goes.
-        self.parameter_group = DbParameterGroup(
-            self, "parameter-group", name=f"{props.identifier}-{family.replace('.', '-')}", family=family,
-            description=f"{props.identifier}: TLS only, query logging",
-            parameter=[DbParameterGroupParameter(name=n, value=v, apply_method=apply_method(n))
-                       for n, v in spec.parameters],
-            lifecycle=TerraformResourceLifecycle(create_before_destroy=True))
+        self.parameter_group = engine_parameter_group(self, props.identifier, props.engine, props.engine_version)
         key = props.encryption_key.arn
         insights = props.performance_insights_enabled
         self.instance = DbInstance(

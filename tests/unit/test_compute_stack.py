@@ -506,7 +506,7 @@ def test_cafe_golden_image_is_distributed_to_the_dr_region_and_fleets_launch_it_
     assert regions["us-west-2"]["ssm_parameter_configuration"] == [{
         "parameter_name": "/cafe-nimbus/prod/compute/ami/lamp", "data_type": "aws:ec2:image"}]
     (parameter_logical, parameter), = [(logical, p) for logical, p in resources(document, "aws_ssm_parameter").items()
-                                       if p["name"].startswith("/")]  # not the fleets' AmazonCloudWatch-* agent settings
+                                       if p["name"].startswith("/")]  # not the fleets' AmazonCloudWatch-* settings
     assert parameter["data_type"] == "aws:ec2:image" and parameter["name"] == "/cafe-nimbus/prod/compute/ami/lamp"
     assert parameter["value"] == load("cafe-nimbus", "prod").compute.images["lamp"].ami_id
     assert parameter["lifecycle"] == {"ignore_changes": ["value"]}

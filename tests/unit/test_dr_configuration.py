@@ -44,6 +44,10 @@ HOSTILE = {
         "levels/prod", "dr:\n  strategy: warm-standby\n  vpc_cidr: 10.99.0.0/16\n"
         "  availability_zones: [us-east-2a, us-east-2b]\n",
         ["data.aurora ['main']", "global-database standby is not built yet", "fix: dr.strategy: none"]),
+    "two-databases-one-orchestrator": (
+        "cafe-dr/prod", PILOT_LIGHT + HEALTH_CHECK + "data:\n  databases:\n    loyalty: {engine: mysql, "
+        "database_name: loyalty, instance_class: db.t4g.medium}\n",
+        ["data.databases ['cafe', 'loyalty']", "promotes one database", "fix: one database per environment"]),
     "budget-above-the-rto": (
         "cafe-dr/prod", PILOT_LIGHT + "  rto_minutes: 10\n" + HEALTH_CHECK,
         ["the failover budget is", "above dr.rto_minutes 10", "detect 210 s", "fix: lower dr.min_outage_seconds"]),

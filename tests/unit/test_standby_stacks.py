@@ -5,15 +5,15 @@ tag, state beside the primary's under standby/, and the primary's own stacks unt
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from configuration import load
 from synth.app import synthesize
+from tests.support import PILOT_LIGHT_CONFIG as PILOT_LIGHT
 from tests.support import platform_manifest, resources
-
-PILOT_LIGHT = Path(__file__).parents[1] / "configs" / "cafe-dr-pilot-light.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def test_the_standby_network_follows_the_primarys_in_the_dr_region(standby):
     contract = next(s for s in stacks if s["name"] == "cafe-dr-prod-dr-network")
     assert (contract["layer"], contract["site"], contract["state_key"]) == (
         "network", "standby", "cafe-dr/prod/standby/network.tfstate")
-    assert {s["site"] for s in stacks if s["name"] != "cafe-dr-prod-dr-network"} == {"primary"}
+    assert {s["name"] for s in stacks if s["site"] == "standby"} == {"cafe-dr-prod-dr-network", "cafe-dr-prod-dr-data"}
     document = _document(dr, "cafe-dr-prod-dr-network")
     (provider,) = document["provider"]["aws"]
     assert provider["region"] == "eu-central-1" and provider["allowed_account_ids"] == ["123456789012"]
@@ -79,3 +79,69 @@ def test_only_an_environment_with_a_strategy_has_a_standby_view():
     assert (view.parameter_prefix, view.state_bucket, view.state_region) == (
         "/cafe-dr/prod", "cafe-dr-prod-tfstate-123456789012", "eu-west-1")
     assert view.network.avoid_cidrs == ["10.21.0.0/16"]
+
+
+def test_the_standby_data_is_a_read_replica_of_the_primary_database_under_its_own_key(standby):
+    dr, _ = standby
+    document = _document(dr, "cafe-dr-prod-dr-data")
+    (provider,) = document["provider"]["aws"]
+    assert provider["region"] == "eu-central-1"
+    (replica,) = resources(document, "aws_db_instance").values()
+    assert replica["identifier"] == "cafe-dr-prod-dr-cafe"
+    assert replica["replicate_source_db"] == "arn:aws:rds:eu-west-1:123456789012:db:cafe-dr-prod-cafe"
+    assert replica["lifecycle"] == {"ignore_changes": ["replicate_source_db"]}  # an apply never un-promotes it
+    keys = {key["//"]["metadata"]["path"].split("/")[1]: logical
+            for logical, key in resources(document, "aws_kms_key").items()}
+    assert replica["kms_key_id"] == f"${{aws_kms_key.{keys['databases-key']}.arn}}"
+    assert replica["storage_encrypted"] and not replica["publicly_accessible"]
+    assert replica["multi_az"] is False  # pilot light: the data at the lowest cost (accepted with its reason)
+    assert (replica["deletion_protection"], replica["iam_database_authentication_enabled"]) == (True, True)
+    assert "username" not in replica and "manage_master_user_password" not in replica  # inherited from the source
+    (subnets,) = resources(document, "aws_db_subnet_group").values()
+    assert subnets["subnet_ids"] == "${data.terraform_remote_state.network.outputs.data_subnet_ids}"
+    assert document["data"]["terraform_remote_state"]["network"]["config"]["key"] == (
+        "cafe-dr/prod/standby/network.tfstate")
+    primary = _document(dr, "cafe-dr-prod-data")
+    (source,) = resources(primary, "aws_db_instance").values()
+    assert source["identifier"] == "cafe-dr-prod-cafe"  # the ARN above names the real source
+
+
+def test_the_standby_publishes_the_same_parameter_names_with_its_own_endpoints(standby):
+    dr, _ = standby
+    standby_parameters = {p["name"]: p for p in resources(_document(dr, "cafe-dr-prod-dr-data"),
+                                                           "aws_ssm_parameter").values()}
+    primary_parameters = {p["name"] for p in resources(_document(dr, "cafe-dr-prod-data"),
+                                                       "aws_ssm_parameter").values()}
+    endpoint = "/cafe-dr/prod/data/database/cafe/endpoint"
+    assert {endpoint, "/cafe-dr/prod/data/database/cafe/port", "/cafe-dr/prod/app/app_name"} <= (
+        set(standby_parameters) & primary_parameters)
+    assert standby_parameters[endpoint]["value"].startswith("${aws_db_instance.")
+    active = standby_parameters["/cafe-dr/prod/data/dr/active_region"]
+    assert active["value"] == "eu-west-1" and active["type"] == "SecureString"
+    outputs = _document(dr, "cafe-dr-prod-dr-data")["output"]
+    assert outputs["active_region_parameter_name"]["value"] == "/cafe-dr/prod/data/dr/active_region"
+    assert {"database_cafe_identifier", "database_cafe_endpoint", "database_cafe_arn"} <= set(outputs)
+
+
+def test_warm_standby_replicas_are_multi_az(tmp_path):
+    config = load(config_file=PILOT_LIGHT)
+    warm = config.model_copy(update={"dr": config.dr.model_copy(update={"strategy": "warm-standby"})})
+    synthesize(warm, tmp_path / "out")
+    (replica,) = resources(_document(tmp_path / "out", "cafe-dr-prod-dr-data"), "aws_db_instance").values()
+    assert replica["multi_az"] is True
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"source_arn": "cafe-dr-prod-cafe"}, "source_arn 'cafe-dr-prod-cafe'; fix: the source instance's ARN"),
+    ({"engine": "aurora-mysql"}, "DatabaseReplica engine 'aurora-mysql'; fix: 'mysql' or 'postgres'"),
+    ({"client_security_group_ids": []}, "has no client_security_group_ids; fix: pass the standby"),
+])
+def test_replica_props_refuse_bad_values_naming_them(overrides, message):
+    from modules.database import DatabaseReplicaProps
+
+    values = dict(identifier="shop-prod-dr-main", source_arn="arn:aws:rds:eu-west-1:123456789012:db:shop-prod-main",
+                  engine="mysql", engine_version="8.0", instance_class="db.t4g.medium", vpc_id="vpc-1",
+                  subnet_ids=["a", "b"], client_security_group_ids=["sg-1"], encryption_key=object(),
+                  monitoring_role=object())
+    with pytest.raises(ValueError, match=re.escape(message)):
+        DatabaseReplicaProps(**{**values, **overrides})

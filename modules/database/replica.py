@@ -1,0 +1,120 @@
+"""A cross-region read replica of an RDS instance: the database half of a pilot light (seed 001).
+
+It is hardened like its source (private data subnets, one security group admitting the standby's app
+tier only, its own customer key in its region, TLS-only parameters, IAM authentication, enhanced
+monitoring, Performance Insights where offered, log exports, deletion protection with a final snapshot)
+and inherits the source's engine, data and master user. Promotion is the failover orchestrator's job
+(lambda_src/dr_failover): Terraform ignores `replicate_source_db` afterwards, so an apply can never turn
+the promoted database back into a replica or replace it. After promotion, set a standby-region managed
+master secret (`modify-db-instance --manage-master-user-password`): the source's secret lives in the
+primary region.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cdktf import TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.db_instance import DbInstance
+from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
+from constructs import Construct
+
+from modules.database.engines import check_identifier, check_monitoring, engine
+from modules.database.instance import CA_CERTIFICATE, INSTANCE_ENGINES, engine_parameter_group
+from modules.database.monitoring import EnhancedMonitoringRole
+from modules.firewall import ServiceSecurityGroup, ServiceSecurityGroupProps
+from modules.kms import EncryptionKey
+
+REPLICA_BACKUP_ENGINES = ("mysql",)
+"""Engines whose cross-region replicas keep automated backups, so a promoted replica has point-in-time
+recovery at once; elsewhere the orchestrator sets the retention when it promotes."""
+
+
+@dataclass(frozen=True)
+class DatabaseReplicaProps:
+    identifier: str
+    """Identifier of the replica in its region, e.g. 'cafe-dr-prod-dr-cafe'."""
+    source_arn: str
+    """ARN of the source instance in the primary region (a cross-region replica names its source by ARN)."""
+    engine: str
+    """The source's engine, 'mysql' or 'postgres' (for its parameters and port)."""
+    engine_version: str
+    """The source's major version (the parameter family)."""
+    instance_class: str
+    vpc_id: str
+    subnet_ids: Sequence[str]
+    """The standby's private-data subnets."""
+    client_security_group_ids: Sequence[str]
+    """The standby app tier's group: the only client."""
+    encryption_key: EncryptionKey
+    """Customer key in the replica's region: RDS re-encrypts the replicated storage with it."""
+    monitoring_role: EnhancedMonitoringRole
+    multi_az: bool = True
+    """A standby in a second AZ of the DR region. A pilot light may save it (False) and turn it on after
+    promotion; its replica is then one AZ outage away from having to be rebuilt."""
+    backup_retention_days: int = 7
+    """Kept on engines in REPLICA_BACKUP_ENGINES (the source's window is the natural value)."""
+    deletion_protection: bool = True
+    monitoring_interval_seconds: int = 60
+    performance_insights_retention_days: int = 7
+    max_allocated_storage_gb: int | None = 100
+    """Storage autoscaling ceiling, as on the source: a replica that fills up stops replicating."""
+
+    def __post_init__(self) -> None:
+        if self.engine not in INSTANCE_ENGINES:
+            raise ValueError(f"DatabaseReplica engine {self.engine!r}; fix: 'mysql' or 'postgres' (Aurora fails "
+                             "over as a global database)")
+        check_identifier("replica identifier", self.identifier)
+        check_monitoring(self.identifier, self.monitoring_interval_seconds, self.performance_insights_retention_days)
+        if not self.source_arn.startswith("arn:") or ":rds:" not in self.source_arn or ":db:" not in self.source_arn:
+            raise ValueError(f"replica {self.identifier!r}: source_arn {self.source_arn!r}; fix: the source "
+                             "instance's ARN, arn:aws:rds:<region>:<account>:db:<identifier>")
+        if not self.client_security_group_ids:
+            raise ValueError(f"replica {self.identifier!r} has no client_security_group_ids; fix: pass the standby "
+                             "app tier's security group")
+
+
+class DatabaseReplica(Construct):
+    """Construct ids: 'security-group', 'subnet-group', 'parameter-group', 'instance' (as DatabaseInstance)."""
+
+    def __init__(self, scope: Construct, id: str, props: DatabaseReplicaProps) -> None:
+        super().__init__(scope, id)
+        self.props = props
+        spec = engine(props.engine)
+        self.port = spec.port
+        self.security_group = ServiceSecurityGroup(self, "security-group", ServiceSecurityGroupProps(
+            name=f"{props.identifier}-db", description=f"Replica {props.identifier}: clients on {spec.port} only",
+            vpc_id=props.vpc_id, port=spec.port, client_security_group_ids=props.client_security_group_ids))
+        subnets = DbSubnetGroup(self, "subnet-group", name=f"{props.identifier}-db", subnet_ids=props.subnet_ids,
+                                description=f"Private data subnets of {props.identifier}")
+        self.parameter_group = engine_parameter_group(self, props.identifier, props.engine, props.engine_version)
+        insights = spec.supports_performance_insights(props.instance_class)
+        key = props.encryption_key.arn
+        protect = props.deletion_protection
+        self.instance = DbInstance(
+            self, "instance", identifier=props.identifier, replicate_source_db=props.source_arn,
+            instance_class=props.instance_class, storage_type="gp3", storage_encrypted=True, kms_key_id=key,
+            max_allocated_storage=props.max_allocated_storage_gb, db_subnet_group_name=subnets.name,
+            vpc_security_group_ids=[self.security_group.security_group_id],
+            parameter_group_name=self.parameter_group.name, publicly_accessible=False, multi_az=props.multi_az,
+            port=spec.port, ca_cert_identifier=CA_CERTIFICATE, iam_database_authentication_enabled=True,
+            backup_retention_period=props.backup_retention_days if props.engine in REPLICA_BACKUP_ENGINES else 0,
+            copy_tags_to_snapshot=True, delete_automated_backups=False, deletion_protection=protect,
+            skip_final_snapshot=not protect, final_snapshot_identifier=f"{props.identifier}-final" if protect else None,
+            auto_minor_version_upgrade=True, performance_insights_enabled=insights,
+            performance_insights_kms_key_id=key if insights else None,
+            performance_insights_retention_period=props.performance_insights_retention_days if insights else None,
+            monitoring_interval=props.monitoring_interval_seconds, monitoring_role_arn=props.monitoring_role.arn,
+            enabled_cloudwatch_logs_exports=list(spec.log_exports), apply_immediately=False,
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["replicate_source_db"]),
+            depends_on=[props.monitoring_role.attachment])
+
+    @property
+    def endpoint(self) -> str:
+        """Host name clients connect to; it stays the same when the replica is promoted."""
+        return self.instance.address
+
+    @property
+    def arn(self) -> str:
+        return self.instance.arn
