@@ -43,6 +43,9 @@ class Dr(Strict):
         "guard against flapping health checks (0 only for drills).")
     automatic: bool = Field(default=True, description="The primary's health-check alarm starts the failover; "
                             "false: the orchestrator only runs when invoked by hand (runbook).")
+    image_ids: dict[str, Annotated[str, Field(pattern=r"^ami-[0-9a-f]{8,17}$")]] = Field(
+        default_factory=dict, description="compute.images without a pipeline: their AMI in regions.secondary "
+        "(AMI ids are regional). Pipeline images are distributed there by the pipeline itself.")
 
     @field_validator("vpc_cidr")
     @classmethod
@@ -60,6 +63,13 @@ class Dr(Strict):
     @property
     def enabled(self) -> bool:
         return self.strategy != "none"
+
+
+def standby_capacity(dr: Dr, min_size: int) -> int:
+    """A workload's minimum in the standby before a failover: zero for a pilot light, a share for warm."""
+    if dr.strategy == "warm-standby" and min_size:
+        return max(1, -(-min_size * dr.warm_capacity_percent // 100))
+    return 0
 
 
 def dr_rules(config: BlueprintConfig) -> None:
@@ -87,13 +97,33 @@ def dr_rules(config: BlueprintConfig) -> None:
     if edge is None or edge.domain is None or edge.health_check is None:
         raise ValueError(f"dr.strategy {dr.strategy!r} fails over from a health-checked public name, and the edge "
                          "has none; fix: set edge.domain and edge.health_check")
+    if edge.load_balancer_cdn is not None:
+        raise ValueError(f"dr.strategy {dr.strategy!r} with edge.load_balancer_cdn: failing CloudFront's origin over "
+                         "to the standby (and its origin secret) is not built yet; fix: dr.strategy: none for this "
+                         "environment, or serve the load balancer directly")
+    if edge.apex_target != "load_balancer" and not edge.load_balancer_names:
+        raise ValueError(f"dr.strategy {dr.strategy!r}, but no public name points at the load balancer (edge."
+                         f"apex_target is {edge.apex_target!r}, edge.load_balancer_names is empty), so DNS has nothing "
+                         "to fail over; fix: set edge.apex_target: load_balancer or list edge.load_balancer_names")
+    if config.data.aurora:
+        raise ValueError(f"dr.strategy {dr.strategy!r} with data.aurora {sorted(config.data.aurora)}: the Aurora "
+                         "global-database standby is not built yet; fix: dr.strategy: none for this environment")
+    for name, image in config.compute.images.items():
+        if image.pipeline is None and name not in dr.image_ids:
+            raise ValueError(f"compute.images.{name} has no pipeline to distribute it to {secondary}, and dr.image_ids "
+                             f"lists no AMI there; fix: add dr.image_ids.{name}: <ami-id in {secondary}>, or give the "
+                             "image a pipeline")
+        if image.pipeline is not None and image.pipeline.distribute_to_secondary is False:
+            raise ValueError(f"compute.images.{name}.pipeline.distribute_to_secondary is false, so the standby in "
+                             f"{secondary} has no golden image to launch; fix: remove it (the default distributes)")
+    unknown = sorted(set(dr.image_ids) - set(config.compute.images))
+    if unknown:
+        raise ValueError(f"dr.image_ids {unknown} name no compute.images entry {sorted(config.compute.images)}; "
+                         "fix: remove them or correct the names")
     try:
         config.standby()
     except ValueError as error:  # the primary's subnet layout may not fit the standby's range
         raise ValueError(f"dr.vpc_cidr {dr.vpc_cidr}: the standby network is invalid: {error}") from None
-    if config.data.aurora:
-        raise ValueError(f"dr.strategy {dr.strategy!r} with data.aurora {sorted(config.data.aurora)}: the Aurora "
-                         "global-database standby is not built yet; fix: dr.strategy: none for this environment")
     if len(config.data.databases) > 1:
         raise ValueError(f"dr.strategy {dr.strategy!r} with data.databases {sorted(config.data.databases)}: the "
                          "failover orchestrator promotes one database; fix: one database per environment with a "

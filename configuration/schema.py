@@ -20,7 +20,7 @@ from configuration.account import Account
 from configuration.base import Strict
 from configuration.compute import Compute, compute_rules
 from configuration.data import Data
-from configuration.dr import STANDBY, Dr, dr_rules
+from configuration.dr import STANDBY, Dr, dr_rules, standby_capacity
 from configuration.edge import Edge, edge_rules
 from configuration.ops import Ops, ops_rules
 
@@ -344,6 +344,22 @@ class BlueprintConfig(Strict):
     def is_production(self) -> bool:
         return self.production if self.production is not None else self.environment in PRODUCTION_NAMES
 
+    def _standby_compute(self) -> Compute:
+        """The compute section at standby capacity (standby_capacity), without off-hours schedules (they
+        would start it), and with the standby's AMIs where an image has no pipeline."""
+        compute, dr = self.compute, self.dr
+
+        def standby(workload):
+            minimum = standby_capacity(dr, workload.min_size)
+            return workload.model_copy(update={"min_size": minimum, "desired": minimum, "off_hours": None})
+
+        images = {name: image if image.pipeline else image.model_copy(update={"ami_id": dr.image_ids[name]})
+                  for name, image in compute.images.items()}
+        return compute.model_copy(update={
+            "fleets": {name: standby(fleet) for name, fleet in compute.fleets.items()},
+            "services": {name: standby(service) for name, service in compute.services.items()},
+            "images": images})
+
     @property
     def site(self) -> str:
         return self._site
@@ -367,7 +383,8 @@ class BlueprintConfig(Strict):
         network = Network.model_validate({**self.network.model_dump(), "vpc_cidr": dr.vpc_cidr,
                                           "avoid_cidrs": [self.network.vpc_cidr]})
         state = self.state.model_copy(update={"region": self.state_region})  # one state bucket, the primary's
-        view = self.model_copy(update={"regions": regions, "network": network, "state": state})
+        view = self.model_copy(update={"regions": regions, "network": network, "state": state,
+                                       "compute": self._standby_compute()})
         view._site = STANDBY
         return view
 

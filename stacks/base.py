@@ -96,12 +96,16 @@ class PlatformStack(TerraformStack):
         TerraformOutput(self, name, value=value, description=description, sensitive=sensitive or None)
         self.contract.outputs[name] = kind
 
-    def remote_state(self, producer: type[PlatformStack]) -> DataTerraformRemoteStateS3:
-        """Read another stack's exports from its state in the S3 state bucket."""
-        cfg = self.config
+    def remote_state(self, producer: type[PlatformStack], site: BlueprintConfig | None = None
+                     ) -> DataTerraformRemoteStateS3:
+        """Read another stack's exports from its state in the S3 state bucket: the producer of this stack's
+        own site, or of `site` (a standby stack reading a primary one passes the primary configuration).
+        The data source's id is the producer's layer, prefixed with the site when it differs."""
+        cfg = site or self.config
         self.contract.consumes.append(producer.stack_name(cfg))
-        return DataTerraformRemoteStateS3(self, producer.layer, bucket=cfg.state_bucket,
-                                          key=producer.state_key(cfg), region=cfg.state_region)
+        id = producer.layer if cfg.site == self.config.site else f"{cfg.site}-{producer.layer}"
+        return DataTerraformRemoteStateS3(self, id, bucket=cfg.state_bucket, key=producer.state_key(cfg),
+                                          region=cfg.state_region)
 
 
 def partition_of(region: str) -> str:

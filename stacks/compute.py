@@ -16,6 +16,7 @@ from constructs import Construct
 
 from configuration import BlueprintConfig
 from configuration.compute import Fleet, Scaling, Service, blueprint_file
+from configuration.dr import STANDBY
 from modules.bastion import Bastion, BastionProps
 from modules.containers import (
     ContainerCluster,
@@ -111,6 +112,9 @@ class ComputeStack(PlatformStack):
         config, spec = self.config, self.config.compute.images[name]
         if spec.pipeline is None:
             return spec.ami_id
+        parameter = f"{config.parameter_prefix}/compute/ami/{name}"
+        if config.site == STANDBY:  # the primary's pipeline distributes each image here and names it in this region
+            return f"resolve:ssm:{parameter}"
         pipeline = spec.pipeline
         distribute = pipeline.distribute_to_secondary
         if distribute is None:
@@ -121,7 +125,7 @@ class ComputeStack(PlatformStack):
         golden = GoldenImagePipeline(self, f"image-{name}", GoldenImagePipelineProps(
             name=f"{config.name_prefix}-{name}", component_document=blueprint_file(config, pipeline.component)
             .read_text(), starting_ami_id=spec.ami_id,
-            parameter_name=f"{config.parameter_prefix}/compute/ami/{name}",
+            parameter_name=parameter,
             subnet_id=Fn.element(self.app_subnet_ids, 0), security_group_ids=[builder_group.id],
             account_id=config.account_id, region=config.regions.primary, partition=self.partition,
             secondary_region=config.regions.secondary if distribute else None,

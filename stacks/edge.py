@@ -38,6 +38,10 @@ from modules.dns import (
     AliasTarget,
     EndpointHealthCheck,
     EndpointHealthCheckProps,
+    FailoverAliasRecords,
+    FailoverAliasRecordsProps,
+    FailoverGate,
+    FailoverGateProps,
     HostedZone,
     HostedZoneProps,
     QueryLogging,
@@ -69,6 +73,9 @@ class EdgeStack(PlatformStack):
         self.edge = edge
         self.data = self.remote_state(DataStack) if edge.cdn_buckets else None
         self.compute = self.remote_state(ComputeStack) if edge.uses_load_balancer else None
+        failover = config.dr.enabled and self.compute is not None
+        self.standby_compute = self.remote_state(ComputeStack, site=config.standby()) if failover else None
+        self.gate: FailoverGate | None = None
         self._edge_provider: AwsProvider | None = None
         self.zone = self._zone() if edge.domain else None
         self.web_acl = self._web_acl() if edge.has_distributions and edge.waf else None
@@ -81,10 +88,10 @@ class EdgeStack(PlatformStack):
         self.site = self._static_site() if edge.static_site else None
         self.app = self._load_balancer_cdn() if edge.load_balancer_cdn else None
         self.assets = {name: self._assets(name) for name in edge.asset_distributions}
-        if self.zone is not None:
-            self._records()
         if edge.health_check:
             self._health_check()
+        if self.zone is not None:
+            self._records()
         if edge.shield_advanced:
             self._shield()
 
@@ -234,15 +241,33 @@ class EdgeStack(PlatformStack):
 
     # -- records and health -----------------------------------------------------------------------------
 
-    def _load_balancer_target(self) -> AliasTarget:
-        """The ALB as an alias target: IPv4 only, and the records follow its targets' health. Its zone is
-        the region's fixed ELB zone (a provider table, no API call), not compute's load_balancer_zone_id
-        output: Route 53 validates zone ids while planning, and it is the same value."""
-        assert self.compute is not None
-        if not hasattr(self, "_elb_zone"):
-            self._elb_zone = DataAwsLbHostedZoneId(self, "load-balancer-zone", load_balancer_type="application")
-        return AliasTarget(zone_id=self._elb_zone.id, dns_name=self.compute.get_string("load_balancer_dns_name"),
+    def _load_balancer_target(self, standby: bool = False) -> AliasTarget:
+        """The ALB (the standby region's with standby=True) as an alias target: IPv4 only, and the records
+        follow its targets' health. Its zone is the region's fixed ELB zone (a provider table, no API call),
+        not compute's load_balancer_zone_id output: Route 53 validates zone ids while planning, and it is
+        the same value."""
+        compute = self.standby_compute if standby else self.compute
+        assert compute is not None
+        id = "standby-load-balancer-zone" if standby else "load-balancer-zone"
+        if not hasattr(self, "_elb_zones"):
+            self._elb_zones: dict[str, DataAwsLbHostedZoneId] = {}
+        if id not in self._elb_zones:
+            region = self.config.regions.secondary if standby else None
+            self._elb_zones[id] = DataAwsLbHostedZoneId(self, id, load_balancer_type="application", region=region)
+        return AliasTarget(zone_id=self._elb_zones[id].id, dns_name=compute.get_string("load_balancer_dns_name"),
                            ipv6=False, evaluate_target_health=True)
+
+    def _load_balancer_alias(self, id: str, host: str, subdomains: tuple[str, ...] = ()) -> None:
+        """Alias records of names served by the load balancer: with a standby, a failover pair per name
+        (the primary's ALB while the gate passes, the standby's otherwise)."""
+        assert self.zone is not None
+        if self.gate is None:
+            AliasRecords(self, id, AliasRecordsProps(zone_id=self.zone.zone_id, domain_name=host,
+                                                     target=self._load_balancer_target(), subdomains=subdomains))
+            return
+        FailoverAliasRecords(self, f"{id}-failover", FailoverAliasRecordsProps(
+            zone_id=self.zone.zone_id, domain_name=host, primary=self._load_balancer_target(),
+            standby=self._load_balancer_target(standby=True), gate=self.gate, subdomains=subdomains))
 
     def _records(self) -> None:
         edge = self.edge
@@ -254,11 +279,13 @@ class EdgeStack(PlatformStack):
                                                      subdomains=subdomains))
 
         apex = {"static_site": self.site, "load_balancer_cdn": self.app}
-        if edge.apex_target:
-            target = apex.get(edge.apex_target) or self._load_balancer_target()
-            alias("apex-records", edge.domain, target, ("www",) if edge.www else ())
+        www = ("www",) if edge.www else ()
+        if edge.apex_target == "load_balancer":
+            self._load_balancer_alias("apex-records", edge.domain, www)
+        elif edge.apex_target:
+            alias("apex-records", edge.domain, apex[edge.apex_target], www)
         for label in edge.load_balancer_names:
-            alias(f"{label}-records", edge.host(label), self._load_balancer_target())
+            self._load_balancer_alias(f"{label}-records", edge.host(label))
         if edge.static_site and edge.static_site.subdomain and self.site:
             alias(f"{edge.static_site.subdomain}-records", edge.host(edge.static_site.subdomain), self.site)
         cdn = edge.load_balancer_cdn
@@ -272,11 +299,24 @@ class EdgeStack(PlatformStack):
             alias(f"{label}-records", edge.host(label), distribution)
 
     def _health_check(self) -> None:
+        """The public endpoint's check. With a standby it checks the primary's load balancer by its own
+        name (the public name answers from whichever region serves) and feeds the failover gate."""
         edge, check = self.edge, self.edge.health_check
         assert check is not None
+        failover = self.standby_compute is not None and self.compute is not None
+        fqdn = self.compute.get_string("load_balancer_dns_name") if failover and self.compute else edge.host(
+            check.subdomain)
         health = EndpointHealthCheck(self, "health-check", EndpointHealthCheckProps(
-            fqdn=edge.host(check.subdomain), resource_path=check.path, port=check.port,
+            fqdn=fqdn, resource_path=check.path, port=check.port,
             search_string=check.search_string, failure_threshold=check.failure_threshold,
             request_interval_seconds=check.request_interval_seconds))
+        what = "the primary load balancer" if failover else f"https://{edge.host(check.subdomain)}"
         self.export("health_check_id", health.id, "string",
-                    f"Route 53 health check of https://{edge.host(check.subdomain)}{check.path} (metrics in us-east-1)")
+                    f"Route 53 health check of {what}{check.path} (metrics in us-east-1)")
+        if failover:
+            self.gate = FailoverGate(self, "failover-gate", FailoverGateProps(
+                name=f"{self.config.name_prefix}-failover-gate", endpoint_health_check_ids=[health.id]))
+            self.export("failover_gate_health_check_id", self.gate.id, "string",
+                        "CALCULATED check deciding the PRIMARY failover records (the orchestrator closes it)")
+            self.export("failover_record_name", edge.domain, "string",
+                        "Name whose PRIMARY/SECONDARY records the orchestrator verifies")

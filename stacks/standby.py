@@ -11,8 +11,13 @@ from constructs import Construct
 
 from configuration import BlueprintConfig
 from modules.app_config import ParameterHierarchy, ParameterHierarchyProps
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocument
+from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
+
 from modules.database import DatabaseReplica, DatabaseReplicaProps, EnhancedMonitoringRole, EnhancedMonitoringRoleProps
+from modules.database.instance import iam_connect_statement
 from stacks.base import PlatformStack
+from stacks.compute import ComputeStack
 from stacks.network import NetworkStack
 from stacks.storage import bucket_key
 
@@ -58,6 +63,7 @@ class StandbyDataStack(PlatformStack):
                                   f"{domain} of the {config.name_prefix} standby in {view.regions.primary}",
                                   view.account_id, self.partition) for domain in ("databases", "config")}
         published: dict[str, str] = {ACTIVE_REGION_PARAMETER: config.regions.primary}
+        connects = []
         if config.data.databases:
             monitoring = EnhancedMonitoringRole(self, "database-monitoring", EnhancedMonitoringRoleProps(
                 role_name=f"{view.name_prefix}-rds-monitoring", partition=self.partition,
@@ -81,6 +87,8 @@ class StandbyDataStack(PlatformStack):
             self.export(f"database_{variable}_identifier", replica.instance.identifier, "string",
                         f"RDS identifier of the {name} replica (the orchestrator promotes it)")
             self.export(f"database_{variable}_arn", replica.arn, "string", f"ARN of the {name} replica")
+            connects.append(iam_connect_statement(replica.props.identifier, self.partition, view.regions.primary,
+                                                  view.account_id, replica.instance.resource_id, "app"))
         self.parameters = ParameterHierarchy(self, "parameters", ParameterHierarchyProps(
             prefix=view.parameter_prefix, name_prefix=view.name_prefix, encryption_key=key["config"],
             region=view.regions.primary, account_id=view.account_id, partition=self.partition,
@@ -93,9 +101,28 @@ class StandbyDataStack(PlatformStack):
                     "IAM policy for the standby's servers: read the environment's parameters")
         for domain, domain_key in key.items():
             self.export(f"kms_key_{domain}_arn", domain_key.arn, "string", f"Standby key of the {domain} domain")
+        if connects:  # the standby's app tier reaches its databases as the primary's does (IAM sign-in)
+            document = DataAwsIamPolicyDocument(self, "app-data-access-document", statement=connects)
+            policy = IamPolicy(self, "app-data-access", name=f"{view.name_prefix}-app-data-access",
+                               description="Standby app tier: connect to the replicated databases (IAM)",
+                               policy=document.json)
+            self.export("app_data_access_policy_arn", policy.arn, "string",
+                        "IAM policy granting the standby's app tier its data-tier access")
 
     def source_arn(self, database: str) -> str:
         """The primary instance's ARN, from its naming rule (data stack: <name_prefix>-<database>)."""
         primary = self.primary
         return (f"arn:{self.partition}:rds:{primary.regions.primary}:{primary.account_id}:db:"
                 f"{primary.name_prefix}-{database}")
+
+
+class StandbyComputeStack(ComputeStack):
+    """The compute tier in the standby region: the same load balancer, WAF and fleets, at standby capacity
+    (zero for a pilot light), launching the golden images the primary's pipelines distribute there."""
+
+    @classmethod
+    def applies_to(cls, config: BlueprintConfig) -> bool:
+        return config.dr.enabled and ComputeStack.applies_to(config)
+
+    def __init__(self, scope: Construct, config: BlueprintConfig) -> None:
+        super().__init__(scope, config.standby())

@@ -19,17 +19,18 @@ from stacks.base import PlatformStack  # noqa: E402
 from stacks.compute import ComputeStack  # noqa: E402
 from stacks.data import DataStack  # noqa: E402
 from stacks.edge import EdgeStack  # noqa: E402
+from stacks.failover import FailoverStack  # noqa: E402
 from stacks.network import NetworkStack  # noqa: E402
 from stacks.ops import OpsStack  # noqa: E402
 from stacks.reports import ReportsStack  # noqa: E402
-from stacks.standby import StandbyDataStack, StandbyNetworkStack  # noqa: E402
+from stacks.standby import StandbyComputeStack, StandbyDataStack, StandbyNetworkStack  # noqa: E402
 from stacks.state import StateStack  # noqa: E402
 from synth.output import staged_output  # noqa: E402
 
 # Dependency order: a stack only reads the exports of stacks before it.
 STACK_TYPES: tuple[type[PlatformStack], ...] = (StateStack, NetworkStack, StandbyNetworkStack, DataStack,
-                                                  StandbyDataStack, ComputeStack, EdgeStack, OpsStack, ReportsStack,
-                                                  AccountStack)
+                                                  StandbyDataStack, ComputeStack, StandbyComputeStack, EdgeStack,
+                                                  OpsStack, FailoverStack, ReportsStack, AccountStack)
 PLATFORM_MANIFEST = "platform.json"
 
 

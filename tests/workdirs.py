@@ -46,9 +46,11 @@ def offline_workdir(outdir: Path, stack: str, workdir: Path) -> TerraformWorkdir
     contracts = _contracts(outdir)
     copy = TerraformWorkdir(outdir / "stacks" / stack, workdir)
     state_files = {}
+    site = contracts[stack].get("site", "primary")
     for producer in contracts[stack]["consumes"]:
-        layer = contracts[producer]["layer"]
-        state_files[layer] = seeded_state_file(workdir / "seeded" / f"{producer}.tfstate",
+        layer, producer_site = contracts[producer]["layer"], contracts[producer].get("site", "primary")
+        source = layer if producer_site == site else f"{producer_site}-{layer}"  # PlatformStack.remote_state's id
+        state_files[source] = seeded_state_file(workdir / "seeded" / f"{producer}.tfstate",
                                                seeded_outputs(contracts[producer]["outputs"], producer))
     copy.write_override(offline_provider_overrides(copy.stack_json),
                         local_backend_override(workdir / "terraform.tfstate"),

@@ -1,3 +1,4 @@
+from modules.dns.failover import FailoverAliasRecords, FailoverAliasRecordsProps, FailoverGate, FailoverGateProps
 from modules.dns.records import (
     HEALTH_CHECK_REGIONS,
     AliasRecords,
@@ -19,6 +20,10 @@ __all__ = [
     "AliasTarget",
     "EndpointHealthCheck",
     "EndpointHealthCheckProps",
+    "FailoverAliasRecords",
+    "FailoverAliasRecordsProps",
+    "FailoverGate",
+    "FailoverGateProps",
     "HostedZone",
     "HostedZoneProps",
     "QueryLogging",

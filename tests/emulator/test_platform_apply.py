@@ -315,17 +315,25 @@ def _check_saas_compute(scenario: Scenario, outputs: dict) -> None:
     https = _check_load_balancer(scenario, outputs)
     elbv2 = scenario.client("elbv2")
     groups = outputs["target_group_arns"]
+    secret = outputs["origin_verify_secret"]
     rules = {}
     for rule in elbv2.describe_rules(ListenerArn=https)["Rules"]:
-        condition = rule["Conditions"][0] if rule["Conditions"] else {}
-        values = tuple(condition.get("Values") or condition.get("PathPatternConfig", {}).get("Values")
-                       or condition.get("HostHeaderConfig", {}).get("Values") or ())
-        rules[rule["Priority"]] = (values, rule["Actions"][0]["TargetGroupArn"])
-    assert rules["10"] == (("/admin/*",), groups["admin"])
-    assert rules["20"] == (("/socket.io/*",), groups["backend"])
-    assert rules["30"] == (("/api/*",), groups["backend"])
-    assert rules["40"] == (("api.saas.example.com",), groups["chatbot-api"])
-    assert rules["default"][1] == groups["frontend"]
+        conditions = {c["Field"]: c for c in rule["Conditions"]}
+        values = tuple(conditions.get("path-pattern", {}).get("PathPatternConfig", {}).get("Values")
+                       or conditions.get("host-header", {}).get("HostHeaderConfig", {}).get("Values") or ())
+        header = conditions.get("http-header", {}).get("HttpHeaderConfig")
+        verified = header == {"HttpHeaderName": "X-Origin-Verify", "Values": [secret]}
+        assert header is None or verified, header
+        (action,) = rule["Actions"]
+        rules[rule["Priority"]] = (values, verified, action.get("TargetGroupArn") or action["Type"])
+    # through CloudFront only (the secret header), except the API host the edge aliases to the ALB directly
+    assert rules["10"] == (("/admin/*",), True, groups["admin"])
+    assert rules["20"] == (("/socket.io/*",), True, groups["backend"])
+    assert rules["30"] == (("/api/*",), True, groups["backend"])
+    assert rules["40"] == (("api.saas.example.com",), False, groups["chatbot-api"])
+    assert rules["50000"] == ((), True, groups["frontend"])
+    assert rules["default"] == ((), False, "fixed-response")
+    assert len(secret) == 36  # a uuid() drawn once: the re-plan above found nothing to change
     ecs = scenario.client("ecs")
     names = ["frontend", "backend", "chatbot-api", "admin", "weaviate", "ai-worker"]
     services = {s["serviceName"]: s for s in ecs.describe_services(

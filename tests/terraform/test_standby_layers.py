@@ -1,6 +1,8 @@
-"""Layers 2-4 for the standby site, on cafe-dr prod with the pilot light switched on (tests/configs): the
-standby stacks validate, plan offline creating exactly what they declare, and pass checkov. (The shipped
-blueprints enable no standby yet, so the parametrized layers do not reach these stacks.)"""
+"""Layers 2-4 for the standby site, on cafe-dr prod with the pilot light switched on (tests/configs): every
+stack of that environment (the standby's, and the primary's edge with its failover records) validates
+and plans offline creating exactly what it declares; the standby stacks pass checkov on their own (the
+whole environment is in test_compliance's scan). The shipped blueprints enable no standby yet, so the
+parametrized layers do not reach these stacks."""
 
 from __future__ import annotations
 
@@ -30,15 +32,24 @@ def _standby_stacks(outdir: Path) -> list[str]:
     return names
 
 
+def _stacks_changed_by_the_standby(outdir: Path) -> list[str]:
+    """The standby's stacks and the primary's that read them (the edge's failover records)."""
+    stacks = platform_manifest(outdir)["stacks"]
+    standby = {s["name"] for s in stacks if s["site"] == "standby"}
+    return [s["name"] for s in stacks if s["name"] in standby or set(s["consumes"]) & standby]
+
+
 def test_standby_stacks_validate(outdir, tmp_path):
-    for name in _standby_stacks(outdir):
+    for name in _stacks_changed_by_the_standby(outdir):
         workdir = TerraformWorkdir(outdir / "stacks" / name, tmp_path / name)
         workdir.init(backend=False)
         workdir.validate()
 
 
 def test_standby_stacks_plan_offline_creating_what_they_declare(outdir, tmp_path):
-    for name in _standby_stacks(outdir):
+    names = _stacks_changed_by_the_standby(outdir)
+    assert "cafe-dr-prod-edge" in names
+    for name in names:
         workdir = offline_workdir(outdir, name, tmp_path / name)
         workdir.init()
         workdir.plan(extra_args=["-out=plan.bin"])

@@ -223,7 +223,9 @@ def test_every_shipped_environment_loads_with_its_compute_section():
                        for name, w in kind.items() if name in compute.load_balanced_workloads)
         else:
             assert compute.load_balancer.plain_http is not None, (blueprint, environment)
-    assert load("cafe-dr", "prod").compute.is_empty  # the DR blueprint has no compute tier
+    cafe_dr = load("cafe-dr", "prod").compute  # seed 001: app servers on the golden image, behind an ALB
+    assert cafe_dr.fleets["web"].image == "web" and cafe_dr.images["web"].pipeline is not None
+    assert cafe_dr.load_balancer.certificate.names == ["cafe-dr.example.com", "www.cafe-dr.example.com"]
     saas = load("saas", "prod").compute
     assert [(r.priority, r.target) for r in saas.load_balancer.routes] == [
         (10, "admin"), (20, "backend"), (30, "backend"), (40, "chatbot-api")]

@@ -303,17 +303,14 @@ def test_levels_worker_fleet_has_no_load_balancer_and_scales_on_the_jobs_queue(c
     assert policies["levels-prod-api-cpu-target"][1]["policy_type"] == "TargetTrackingScaling"
 
 
-def test_cafe_dr_synthesizes_no_compute_stack():
-    (cafe_dr,) = [b for b in list_blueprints() if b.name == "cafe-dr"]
-    assert cafe_dr.environments
-    for environment in cafe_dr.environments:
-        assert not ComputeStack.applies_to(load("cafe-dr", environment))
+def test_every_blueprint_environment_with_workloads_synthesizes_a_compute_stack():
     layers = {(b, e): set() for b, e, _ in stack_cases()}
     for blueprint, environment, layer in stack_cases():
         layers[(blueprint, environment)].add(layer)
-    assert all("compute" not in found for (b, _), found in layers.items() if b == "cafe-dr")
-    assert layers[("cafe-dr", "prod")] >= {"network", "data"}
+    assert layers[("cafe-dr", "prod")] >= {"network", "data", "compute"}  # seed 001's app tier
     assert all("compute" in layers[key] for key in ENVIRONMENTS)
+    for blueprint, environment in layers:
+        assert ("compute" in layers[(blueprint, environment)]) == ComputeStack.applies_to(load(blueprint, environment))
 
 
 # -- (h): Fargate services ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from tests.support import user_config_file
 
 PILOT_LIGHT = ("dr:\n  strategy: pilot-light\n  vpc_cidr: 10.22.0.0/16\n"
                "  availability_zones: [eu-central-1a, eu-central-1b]\n")
-HEALTH_CHECK = "edge:\n  health_check: {subdomain: static, path: /index.html}\n"
+HEALTH_CHECK = ""  # cafe-dr prod checks its load balancer's /health
 
 # case -> (the blueprint environment extended, the YAML merged over it, fragments the error must contain)
 HOSTILE = {
@@ -38,7 +38,7 @@ HOSTILE = {
         "cafe-dr/prod", PILOT_LIGHT.replace("eu-central-1a, eu-central-1b", "eu-central-1a") + HEALTH_CHECK,
         ["dr.availability_zones ['eu-central-1a']", "2-4 distinct AZs"]),
     "no-health-check-to-fail-over-from": (
-        "cafe-dr/prod", PILOT_LIGHT, ["fails over from a health-checked public name", "fix: set edge.domain and "
+        "cafe-dr/prod", PILOT_LIGHT + "edge: {health_check: null}\n", ["fails over from a health-checked public name", "fix: set edge.domain and "
                                       "edge.health_check"]),
     "aurora-not-built-yet": (
         "levels/prod", "dr:\n  strategy: warm-standby\n  vpc_cidr: 10.99.0.0/16\n"
@@ -48,6 +48,13 @@ HOSTILE = {
         "cafe-dr/prod", PILOT_LIGHT + HEALTH_CHECK + "data:\n  databases:\n    loyalty: {engine: mysql, "
         "database_name: loyalty, instance_class: db.t4g.medium}\n",
         ["data.databases ['cafe', 'loyalty']", "promotes one database", "fix: one database per environment"]),
+    "cloudfront-origin-not-built-yet": (
+        "saas/prod", "dr:\n  strategy: warm-standby\n  vpc_cidr: 10.99.0.0/16\n"
+        "  availability_zones: [eu-west-2a, eu-west-2b]\n",
+        ["dr.strategy 'warm-standby' with edge.load_balancer_cdn", "fix: dr.strategy: none"]),
+    "nothing-to-fail-over": (
+        "cafe-dr/prod", PILOT_LIGHT + "edge: {apex_target: null, health_check: {subdomain: static}}\n",
+        ["no public name points at the load balancer", "fix: set edge.apex_target: load_balancer"]),
     "budget-above-the-rto": (
         "cafe-dr/prod", PILOT_LIGHT + "  rto_minutes: 10\n" + HEALTH_CHECK,
         ["the failover budget is", "above dr.rto_minutes 10", "detect 210 s", "fix: lower dr.min_outage_seconds"]),
@@ -84,8 +91,8 @@ def test_the_budget_adds_the_documented_step_figures_in_the_orchestrators_order(
     assert [(s.name, s.seconds) for s in budget.steps] == [
         ("detect", check.failure_threshold * check.request_interval_seconds + ALARM_SECONDS),
         ("flap-guard", 120), ("promote-database", RDS_PROMOTION_SECONDS), ("update-parameters", 5),
-        ("dns", DNS_SECONDS)]  # cafe-dr has no compute tier yet: nothing to scale
-    assert budget.total_seconds == 210 + 120 + 300 + 5 + 60 <= 20 * 60
+        ("scale-standby", EC2_LAUNCH_SECONDS + 30), ("dns", DNS_SECONDS)]
+    assert budget.total_seconds == 210 + 120 + 300 + 5 + 210 + 60 <= 20 * 60
     table = budget.table()
     assert table.splitlines()[-1].split()[:2] == ["budget", str(budget.total_seconds)]
     assert "RDS read replica promotion" in table
@@ -93,9 +100,25 @@ def test_the_budget_adds_the_documented_step_figures_in_the_orchestrators_order(
 
 def test_warm_standby_budgets_a_health_recheck_where_pilot_light_launches_from_zero(tmp_path):
     body = ("dr:\n  strategy: %s\n  vpc_cidr: 10.50.0.0/16\n"
-            "  availability_zones: [ap-southeast-1a, ap-southeast-1b]\n")
+            "  availability_zones: [ap-southeast-1a, ap-southeast-1b]\n  image_ids: {al2023: ami-0123456789abcdef0}\n")
     pilot = rto_budget(load(config_file=user_config_file(tmp_path, "notebookly/prod", body % "pilot-light")))
     warm = rto_budget(load(config_file=user_config_file(tmp_path, "notebookly/prod", body % "warm-standby")))
     scale = {budget: next(s.seconds for s in budget.steps if s.name == "scale-standby") for budget in (pilot, warm)}
     assert scale[pilot] == EC2_LAUNCH_SECONDS + 30 and scale[warm] == 30
     assert pilot.total_seconds - warm.total_seconds == EC2_LAUNCH_SECONDS
+
+
+def test_images_without_a_pipeline_need_their_standby_ami(tmp_path):
+    body = ("dr:\n  strategy: pilot-light\n  vpc_cidr: 10.50.0.0/16\n"
+            "  availability_zones: [ap-southeast-1a, ap-southeast-1b]\n")
+    with pytest.raises(ConfigError) as error:
+        load(config_file=user_config_file(tmp_path, "notebookly/prod", body))
+    assert "compute.images.al2023 has no pipeline to distribute it to ap-southeast-1" in str(error.value)
+    assert "fix: add dr.image_ids.al2023: <ami-id in ap-southeast-1>" in str(error.value)
+    config = load(config_file=user_config_file(tmp_path, "notebookly/prod", body + "  image_ids: {al2023: "
+                                               "ami-0123456789abcdef0}\n"))
+    assert config.standby().compute.images["al2023"].ami_id == "ami-0123456789abcdef0"
+    assert config.compute.images["al2023"].ami_id == "ami-0f58b397bc5c1f2e8"  # the primary keeps its own
+    with pytest.raises(ConfigError, match=r"dr.image_ids \['lamp'\] name no compute.images entry"):
+        load(config_file=user_config_file(tmp_path, "notebookly/prod", body + "  image_ids: {al2023: "
+                                          "ami-0123456789abcdef0, lamp: ami-0123456789abcdef0}\n"))

@@ -70,7 +70,7 @@ def test_it_reads_only_the_stacks_it_needs(edge):
     assert consumed[("notebookly", "prod")] == {"compute"}
     assert consumed[("saas", "prod")] == {"compute"}
     assert consumed[("levels", "dev")] == {"data"}
-    assert consumed[("cafe-dr", "prod")] == {"data"}  # the media bucket
+    assert consumed[("cafe-dr", "prod")] == {"data", "compute"}  # the media bucket; the apex -> ALB
 
 
 # -- cafe-nimbus: the static site through CloudFront at the apex and www (seed 000) ------------------------
@@ -359,7 +359,7 @@ HOSTILE = {
         "notebookly/prod", "data:\n  buckets:\n    static-assets: {cdn: true}\n",
         ["data.buckets ['static-assets'] set cdn: true but no edge distribution serves them", "fix: serve them"]),
     "load-balancer-target-without-load-balancer": (
-        "cafe-dr/prod", "edge:\n  apex_target: load_balancer\n",
+        "cafe-dr/prod", "compute: {load_balancer: null, fleets: {web: {port: null}}}\nedge:\n  apex_target: load_balancer\n",
         ["apex_target 'load_balancer'", "compute.load_balancer is not set", "fix: add compute.load_balancer"]),
     "domain-without-zone": (
         "cafe-dr/prod", "edge:\n  create_zone: false\n",

@@ -37,7 +37,8 @@ def test_the_standby_network_follows_the_primarys_in_the_dr_region(standby):
     contract = next(s for s in stacks if s["name"] == "cafe-dr-prod-dr-network")
     assert (contract["layer"], contract["site"], contract["state_key"]) == (
         "network", "standby", "cafe-dr/prod/standby/network.tfstate")
-    assert {s["name"] for s in stacks if s["site"] == "standby"} == {"cafe-dr-prod-dr-network", "cafe-dr-prod-dr-data"}
+    assert {s["name"] for s in stacks if s["site"] == "standby"} == {
+        "cafe-dr-prod-dr-network", "cafe-dr-prod-dr-data", "cafe-dr-prod-dr-compute"}
     document = _document(dr, "cafe-dr-prod-dr-network")
     (provider,) = document["provider"]["aws"]
     assert provider["region"] == "eu-central-1" and provider["allowed_account_ids"] == ["123456789012"]
@@ -145,3 +146,74 @@ def test_replica_props_refuse_bad_values_naming_them(overrides, message):
                   monitoring_role=object())
     with pytest.raises(ValueError, match=re.escape(message)):
         DatabaseReplicaProps(**{**values, **overrides})
+
+
+def test_the_standby_compute_waits_at_zero_on_the_golden_image_the_primary_distributes(standby):
+    dr, _ = standby
+    document = _document(dr, "cafe-dr-prod-dr-compute")
+    assert document["provider"]["aws"][0]["region"] == "eu-central-1"
+    assert {name: state["config"]["key"] for name, state in document["data"]["terraform_remote_state"].items()} == {
+        "network": "cafe-dr/prod/standby/network.tfstate", "data": "cafe-dr/prod/standby/data.tfstate"}
+    (group,) = resources(document, "aws_autoscaling_group").values()
+    assert (group["name"], group["min_size"], group["desired_capacity"], group["max_size"]) == (
+        "cafe-dr-prod-dr-web", 0, 0, 6)  # pilot light: the orchestrator scales it to the primary's minimum
+    assert "aws_autoscaling_schedule" not in document["resource"]  # no schedule would start it
+    (template,) = resources(document, "aws_launch_template").values()
+    assert template["image_id"] == "resolve:ssm:/cafe-dr/prod/compute/ami/web"
+    assert "aws_imagebuilder_image_pipeline" not in document["resource"]  # built once, in the primary
+    primary = _document(dr, "cafe-dr-prod-compute")
+    (distribution,) = resources(primary, "aws_imagebuilder_distribution_configuration").values()
+    regions = {d["region"]: d for d in distribution["distribution"]}
+    assert regions["eu-central-1"]["ssm_parameter_configuration"][0]["parameter_name"] == (
+        "/cafe-dr/prod/compute/ami/web")
+    (certificate,) = resources(document, "aws_acm_certificate").values()
+    assert certificate["domain_name"] == "cafe-dr.example.com"  # the same names: DNS fails over between the two
+    (balancer,) = resources(document, "aws_lb").values()
+    assert balancer["name"] == "cafe-dr-prod-dr" and balancer["enable_deletion_protection"] is True
+    roles = {r["name"] for r in resources(document, "aws_iam_role").values()}
+    assert roles and all(name.startswith("cafe-dr-prod-dr-") for name in roles)  # IAM names are global
+
+
+def test_warm_standby_runs_a_share_of_each_minimum(tmp_path):
+    config = load(config_file=PILOT_LIGHT)
+    warm = config.model_copy(update={"dr": config.dr.model_copy(update={"strategy": "warm-standby",
+                                                                        "warm_capacity_percent": 40})})
+    web = warm.standby().compute.fleets["web"]
+    assert (web.min_size, web.desired, web.max_size) == (1, 1, 6)  # 40 % of 2, rounded up
+    assert load(config_file=PILOT_LIGHT).standby().compute.fleets["web"].min_size == 0
+
+
+def test_the_apex_and_www_fail_over_to_the_standby_load_balancer_through_the_gate(standby):
+    dr, plain = standby
+    document = _document(dr, "cafe-dr-prod-edge")
+    remote = document["data"]["terraform_remote_state"]
+    assert remote["standby-compute"]["config"]["key"] == "cafe-dr/prod/standby/compute.tfstate"
+    checks = resources(document, "aws_route53_health_check")
+    (gate_logical, gate), = [(k, c) for k, c in checks.items() if c["type"] == "CALCULATED"]
+    (endpoint_logical, endpoint), = [(k, c) for k, c in checks.items() if c["type"] == "HTTPS"]
+    assert gate["child_healthchecks"] == [f"${{aws_route53_health_check.{endpoint_logical}.id}}"]
+    assert gate["child_health_threshold"] == 1  # the orchestrator raises it to 2 to pin the standby
+    # the public name answers from whichever region serves: the check watches the primary's own ALB
+    assert endpoint["fqdn"] == "${data.terraform_remote_state.compute.outputs.load_balancer_dns_name}"
+    records = {(r["name"], r.get("set_identifier")): r for r in resources(document, "aws_route53_record").values()
+               if "alias" in r}
+    zones = document["data"]["aws_lb_hosted_zone_id"]
+    assert zones["standby-load-balancer-zone"]["region"] == "eu-central-1" and "region" not in zones[
+        "load-balancer-zone"]
+    for name in ("cafe-dr.example.com", "www.cafe-dr.example.com"):
+        primary, secondary = records[(name, "primary")], records[(name, "standby")]
+        assert primary["failover_routing_policy"] == {"type": "PRIMARY"}
+        assert primary["health_check_id"] == f"${{aws_route53_health_check.{gate_logical}.id}}"
+        assert primary["alias"]["name"] == "${data.terraform_remote_state.compute.outputs.load_balancer_dns_name}"
+        assert secondary["failover_routing_policy"] == {"type": "SECONDARY"} and "health_check_id" not in secondary
+        assert secondary["alias"]["name"] == (
+            "${data.terraform_remote_state.standby-compute.outputs.load_balancer_dns_name}")
+        assert secondary["alias"]["zone_id"] == "${data.aws_lb_hosted_zone_id.standby-load-balancer-zone.id}"
+        assert secondary["alias"]["evaluate_target_health"] is True
+    outputs = document["output"]
+    assert outputs["failover_gate_health_check_id"]["value"] == f"${{aws_route53_health_check.{gate_logical}.id}}"
+    assert outputs["failover_record_name"]["value"] == "cafe-dr.example.com"
+    without = _document(plain, "cafe-dr-prod-edge")  # no standby: plain aliases of the apex, the apex checked
+    assert not [r for r in resources(without, "aws_route53_record").values() if "set_identifier" in r]
+    (check,) = resources(without, "aws_route53_health_check").values()
+    assert check["fqdn"] == "cafe-dr.example.com"
