@@ -628,3 +628,12 @@ def _edge_patches() -> list[Callable[[], None]]:
 
 
 PATCHES.extend(_edge_patches())
+
+
+def _dr_patches() -> list[Callable[[], None]]:
+    from tests.harness.moto_dr_patches import DR_PATCHES
+
+    return DR_PATCHES
+
+
+PATCHES.extend(_dr_patches())
