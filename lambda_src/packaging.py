@@ -19,6 +19,7 @@ from importlib import metadata
 from pathlib import Path, PurePosixPath
 
 SALES_REPORT_DISTRIBUTIONS = ("pg8000", "PyMySQL")
+DR_FAILOVER_DISTRIBUTIONS: tuple[str, ...] = ()  # the orchestrator needs only boto3, which the runtime provides
 # The Lambda Python runtime ships the AWS SDK; a staged copy would only shadow it and bloat the zip.
 RUNTIME_PROVIDED = frozenset({"boto3", "botocore"})
 INSTALL_HINT = "pip install -e '.[test]'"

@@ -7,13 +7,12 @@ Only environments with a dr.strategy have a standby.
 
 from __future__ import annotations
 
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocument
+from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
 from constructs import Construct
 
 from configuration import BlueprintConfig
 from modules.app_config import ParameterHierarchy, ParameterHierarchyProps
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocument
-from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
-
 from modules.database import DatabaseReplica, DatabaseReplicaProps, EnhancedMonitoringRole, EnhancedMonitoringRoleProps
 from modules.database.instance import iam_connect_statement
 from stacks.base import PlatformStack

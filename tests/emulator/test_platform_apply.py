@@ -13,6 +13,7 @@ destroyed top down, following the runbook (deletion protection lifted deliberate
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,7 +98,7 @@ def test_what_aws_reports_matches_the_data_tier(scenario):
 
 def _compute(scenario: Scenario) -> TerraformWorkdir:
     if scenario.compute is None:
-        pytest.skip(f"{scenario.config.blueprint} has no compute section yet (its DR compute is issue 6)")
+        pytest.skip(f"{scenario.config.blueprint} has no compute section")
     return scenario.compute
 
 
@@ -390,5 +391,28 @@ def _check_levels_compute(scenario: Scenario, outputs: dict) -> None:
         (22, ["198.51.100.0/24"])]
 
 
+def _check_cafe_dr_compute(scenario: Scenario, outputs: dict) -> None:
+    """Seed 001's app tier: servers on the app image across both AZs behind the HTTPS load balancer, reading
+    their database endpoint from Parameter Store at boot (the same names the standby publishes)."""
+    https = _check_load_balancer(scenario, outputs)
+    elbv2 = scenario.client("elbv2")
+    (default,) = elbv2.describe_listeners(ListenerArns=[https])["Listeners"][0]["DefaultActions"]
+    assert default["TargetGroupArn"] == outputs["target_group_arns"]["web"]
+    (group,) = elbv2.describe_target_groups(TargetGroupArns=[outputs["target_group_arns"]["web"]])["TargetGroups"]
+    assert (group["HealthCheckPath"], group["Port"]) == ("/health", 80)
+    autoscaling = scenario.client("autoscaling")
+    (fleet,) = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[outputs["fleet_web_group_name"]])[
+        "AutoScalingGroups"]
+    assert (fleet["MinSize"], fleet["MaxSize"], fleet["HealthCheckType"]) == (2, 6, "ELB")
+    assert fleet["TargetGroupARNs"] == [outputs["target_group_arns"]["web"]]
+    assert len(fleet["VPCZoneIdentifier"].split(",")) == 2
+    template = scenario.client("ec2").describe_launch_template_versions(LaunchTemplateName="cafe-dr-prod-web")
+    data = template["LaunchTemplateVersions"][0]["LaunchTemplateData"]
+    assert data["ImageId"] == scenario.config.compute.images["web"].ami_id
+    assert data["MetadataOptions"]["HttpTokens"] == "required"
+    boot = base64.b64decode(data["UserData"]).decode()
+    assert "data/database/cafe/endpoint" in boot and "amazon-cloudwatch-agent-ctl" in boot
+
+
 COMPUTE_CHECKS: dict[str, Callable[[Scenario, dict], None]] = {
-    "saas": _check_saas_compute, "levels": _check_levels_compute}
+    "cafe-dr": _check_cafe_dr_compute, "saas": _check_saas_compute, "levels": _check_levels_compute}

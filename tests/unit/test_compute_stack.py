@@ -10,7 +10,7 @@ import json
 import pytest
 from cdktf import Testing as CdktfTesting
 
-from configuration import list_blueprints, load
+from configuration import load
 from configuration.compute import SECRET_LOOKING_NAME
 from stacks.compute import ComputeStack
 from tests.support import resources, stack_cases

@@ -12,7 +12,7 @@ from configuration.rto import ALARM_SECONDS, DNS_SECONDS, EC2_LAUNCH_SECONDS, RD
 from tests.support import user_config_file
 
 PILOT_LIGHT = ("dr:\n  strategy: pilot-light\n  vpc_cidr: 10.22.0.0/16\n"
-               "  availability_zones: [eu-central-1a, eu-central-1b]\n")
+               "  availability_zones: [eu-central-1a, eu-central-1b]\n  image_ids: {web: ami-0f7204385566b32d0}\n")
 HEALTH_CHECK = ""  # cafe-dr prod checks its load balancer's /health
 
 # case -> (the blueprint environment extended, the YAML merged over it, fragments the error must contain)
@@ -38,8 +38,8 @@ HOSTILE = {
         "cafe-dr/prod", PILOT_LIGHT.replace("eu-central-1a, eu-central-1b", "eu-central-1a") + HEALTH_CHECK,
         ["dr.availability_zones ['eu-central-1a']", "2-4 distinct AZs"]),
     "no-health-check-to-fail-over-from": (
-        "cafe-dr/prod", PILOT_LIGHT + "edge: {health_check: null}\n", ["fails over from a health-checked public name", "fix: set edge.domain and "
-                                      "edge.health_check"]),
+        "cafe-dr/prod", PILOT_LIGHT + "edge: {health_check: null}\n",
+        ["fails over from a health-checked public name", "fix: set edge.domain and edge.health_check"]),
     "aurora-not-built-yet": (
         "levels/prod", "dr:\n  strategy: warm-standby\n  vpc_cidr: 10.99.0.0/16\n"
         "  availability_zones: [us-east-2a, us-east-2b]\n",

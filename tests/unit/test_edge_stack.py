@@ -359,7 +359,8 @@ HOSTILE = {
         "notebookly/prod", "data:\n  buckets:\n    static-assets: {cdn: true}\n",
         ["data.buckets ['static-assets'] set cdn: true but no edge distribution serves them", "fix: serve them"]),
     "load-balancer-target-without-load-balancer": (
-        "cafe-dr/prod", "compute: {load_balancer: null, fleets: {web: {port: null}}}\nedge:\n  apex_target: load_balancer\n",
+        "cafe-dr/prod",
+        "compute: {load_balancer: null, fleets: {web: {port: null}}}\nedge:\n  apex_target: load_balancer\n",
         ["apex_target 'load_balancer'", "compute.load_balancer is not set", "fix: add compute.load_balancer"]),
     "domain-without-zone": (
         "cafe-dr/prod", "edge:\n  create_zone: false\n",

@@ -38,7 +38,7 @@ def test_the_standby_network_follows_the_primarys_in_the_dr_region(standby):
     assert (contract["layer"], contract["site"], contract["state_key"]) == (
         "network", "standby", "cafe-dr/prod/standby/network.tfstate")
     assert {s["name"] for s in stacks if s["site"] == "standby"} == {
-        "cafe-dr-prod-dr-network", "cafe-dr-prod-dr-data", "cafe-dr-prod-dr-compute"}
+        "cafe-dr-prod-dr-network", "cafe-dr-prod-dr-data", "cafe-dr-prod-dr-compute", "cafe-dr-prod-dr-failover"}
     document = _document(dr, "cafe-dr-prod-dr-network")
     (provider,) = document["provider"]["aws"]
     assert provider["region"] == "eu-central-1" and provider["allowed_account_ids"] == ["123456789012"]
@@ -148,7 +148,7 @@ def test_replica_props_refuse_bad_values_naming_them(overrides, message):
         DatabaseReplicaProps(**{**values, **overrides})
 
 
-def test_the_standby_compute_waits_at_zero_on_the_golden_image_the_primary_distributes(standby):
+def test_the_standby_compute_waits_at_zero_on_the_images_copy_in_its_region(standby):
     dr, _ = standby
     document = _document(dr, "cafe-dr-prod-dr-compute")
     assert document["provider"]["aws"][0]["region"] == "eu-central-1"
@@ -159,13 +159,9 @@ def test_the_standby_compute_waits_at_zero_on_the_golden_image_the_primary_distr
         "cafe-dr-prod-dr-web", 0, 0, 6)  # pilot light: the orchestrator scales it to the primary's minimum
     assert "aws_autoscaling_schedule" not in document["resource"]  # no schedule would start it
     (template,) = resources(document, "aws_launch_template").values()
-    assert template["image_id"] == "resolve:ssm:/cafe-dr/prod/compute/ami/web"
-    assert "aws_imagebuilder_image_pipeline" not in document["resource"]  # built once, in the primary
-    primary = _document(dr, "cafe-dr-prod-compute")
-    (distribution,) = resources(primary, "aws_imagebuilder_distribution_configuration").values()
-    regions = {d["region"]: d for d in distribution["distribution"]}
-    assert regions["eu-central-1"]["ssm_parameter_configuration"][0]["parameter_name"] == (
-        "/cafe-dr/prod/compute/ami/web")
+    assert template["image_id"] == "ami-0f7204385566b32d0"  # dr.image_ids.web: AMI ids are regional
+    (primary_template,) = resources(_document(dr, "cafe-dr-prod-compute"), "aws_launch_template").values()
+    assert primary_template["image_id"] == "ami-0a89c0e1fe86ef74e"
     (certificate,) = resources(document, "aws_acm_certificate").values()
     assert certificate["domain_name"] == "cafe-dr.example.com"  # the same names: DNS fails over between the two
     (balancer,) = resources(document, "aws_lb").values()
@@ -217,3 +213,22 @@ def test_the_apex_and_www_fail_over_to_the_standby_load_balancer_through_the_gat
     assert not [r for r in resources(without, "aws_route53_record").values() if "set_identifier" in r]
     (check,) = resources(without, "aws_route53_health_check").values()
     assert check["fqdn"] == "cafe-dr.example.com"
+
+
+def test_a_golden_image_pipeline_distributes_the_image_the_standby_launches(tmp_path):
+    """An image with a pipeline needs no dr.image_ids: the primary's pipeline copies each build to the
+    standby region and names it in the same parameter there."""
+    body = ("compute:\n  images:\n    web:\n      pipeline: {component: files/web-component.yaml}\n"
+            "dr:\n  image_ids: {}\n")
+    path = tmp_path / "pipeline.yaml"
+    path.write_text(f"extends: {PILOT_LIGHT}\n{body}")
+    config = load(config_file=path)
+    synthesize(config, tmp_path / "out")
+    (template,) = resources(_document(tmp_path / "out", "cafe-dr-prod-dr-compute"), "aws_launch_template").values()
+    assert template["image_id"] == "resolve:ssm:/cafe-dr/prod/compute/ami/web"
+    assert "aws_imagebuilder_image_pipeline" not in _document(tmp_path / "out", "cafe-dr-prod-dr-compute")["resource"]
+    (distribution,) = resources(_document(tmp_path / "out", "cafe-dr-prod-compute"),
+                                "aws_imagebuilder_distribution_configuration").values()
+    regions = {d["region"]: d for d in distribution["distribution"]}
+    assert regions["eu-central-1"]["ssm_parameter_configuration"][0]["parameter_name"] == (
+        "/cafe-dr/prod/compute/ami/web")
