@@ -160,3 +160,29 @@ def cloudfront_no_legacy_forwarded_values_beside_a_cache_policy() -> None:
 
 
 EDGE_PATCHES.append(cloudfront_no_legacy_forwarded_values_beside_a_cache_policy)
+
+
+def route53_query_logging_to_a_plain_log_group_arn() -> None:
+    """moto 5.2.5's CreateQueryLoggingConfig finds the log group only when its ARN is sent with a ':*'
+    suffix and answers NoSuchCloudWatchLogsLogGroup (404) for the plain
+    arn:aws:logs:us-east-1:<account>:log-group:<name>, the format Route 53 documents and the one the
+    provider sends (aws_cloudwatch_log_group.arn), so no created zone could be query-logged. Route 53
+    accepts the group's ARN with or without ':*' and answers it as it was sent (Terraform compares the
+    two; the attribute forces replacement). The patch looks the group up by its ':*' form, as moto
+    does, and keeps the ARN as sent."""
+    from moto.route53.models import QueryLoggingConfig, Route53Backend
+
+    original = Route53Backend.create_query_logging_config
+
+    def create_query_logging_config(self: Route53Backend, hosted_zone_id: str,
+                                    log_group_arn: str) -> QueryLoggingConfig:
+        if not log_group_arn or log_group_arn.endswith(":*"):
+            return original(self, hosted_zone_id, log_group_arn)
+        config = original(self, hosted_zone_id, f"{log_group_arn}:*")
+        config.cloud_watch_logs_log_group_arn = log_group_arn
+        return config
+
+    Route53Backend.create_query_logging_config = create_query_logging_config  # type: ignore[method-assign]
+
+
+EDGE_PATCHES.append(route53_query_logging_to_a_plain_log_group_arn)
