@@ -11,6 +11,8 @@ from configuration import list_blueprints
 ALL_ENVIRONMENTS: list[tuple[str, str]] = [(b.name, e) for b in list_blueprints() for e in b.environments]
 PILOT_LIGHT_CONFIG = Path(__file__).parent / "configs" / "cafe-dr-pilot-light.yaml"
 """cafe-dr prod with the pilot-light standby on: the standby stacks, tested before a blueprint ships them."""
+CREATED_ZONE_CONFIG = Path(__file__).parent / "configs" / "cafe-dr-created-zone.yaml"
+"""cafe-dr dev with the zone created by the edge stack (no shipped environment creates its zone)."""
 
 
 def stack_cases() -> list[tuple[str, str, str]]:

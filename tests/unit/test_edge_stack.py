@@ -17,7 +17,7 @@ from stacks.data import DataStack
 from stacks.edge import EdgeStack
 from stacks.ops import OpsStack
 from synth.app import STACK_TYPES
-from tests.support import only, resources, user_config_file
+from tests.support import CREATED_ZONE_CONFIG, only, resources, user_config_file
 
 ENVIRONMENTS = [("cafe-nimbus", "prod"), ("cafe-nimbus", "dev"), ("notebookly", "prod"), ("saas", "prod"),
                 ("levels", "prod"), ("levels", "dev"), ("cafe-dr", "prod")]
@@ -309,14 +309,14 @@ def test_levels_checks_the_api_behind_the_load_balancer(edge):
 # -- cafe-dr: the public zone only, for the DR records to come -----------------------------------------
 
 
-def test_cafe_dr_creates_a_query_logged_zone_and_exports_its_name_servers(edge):
-    document = edge[("cafe-dr", "prod")]
+def test_a_created_zone_is_query_logged_and_exports_its_name_servers():
+    document = json.loads(CdktfTesting.synth(EdgeStack(CdktfTesting.app(), load(config_file=CREATED_ZONE_CONFIG))))
     zone = only(document, "aws_route53_zone")
     assert zone["name"] == "cafe-dr.example.com" and zone.get("force_destroy") is False
     query_log = only(document, "aws_route53_query_log")
     assert query_log["provider"] == EDGE_PROVIDER
     groups = {g["name"]: g for g in resources(document, "aws_cloudwatch_log_group").values()}
-    assert set(groups) == {"/aws/route53/cafe-dr.example.com", "aws-waf-logs-cafe-dr-prod-edge"}
+    assert set(groups) == {"/aws/route53/cafe-dr.example.com", "aws-waf-logs-cafe-dr-dev-edge"}
     assert all(g["provider"] == EDGE_PROVIDER for g in groups.values())  # both in us-east-1, on the edge key
     assert {"hosted_zone_id", "hosted_zone_name_servers", "edge_kms_key_arn"} <= set(document["output"])
 
@@ -363,9 +363,14 @@ HOSTILE = {
         "compute: {load_balancer: null, fleets: {web: {port: null}}}\nedge:\n  apex_target: load_balancer\n",
         ["apex_target 'load_balancer'", "compute.load_balancer is not set", "fix: add compute.load_balancer"]),
     "domain-without-zone": (
-        "cafe-dr/prod", "edge:\n  create_zone: false\n",
+        "cafe-dr/prod", "edge:\n  hosted_zone_id: null\n",
         ["edge.domain 'cafe-dr.example.com' needs exactly one of hosted_zone_id and create_zone",
          "create_zone=False", "fix: name the existing public zone"]),
+    "created-zone-after-the-certificate-needs-it": (
+        "cafe-dr/prod", "edge:\n  hosted_zone_id: null\n  create_zone: true\n",
+        ["edge.create_zone makes the zone of 'cafe-dr.example.com' in the edge stack, which is applied after compute",
+         "['cafe-dr.example.com', 'www.cafe-dr.example.com'] must be validated in that zone first",
+         "fix: create the zone beforehand"]),
     "production-on-the-default-domain": (
         "levels/prod", f"edge:\n  domain: null\n  hosted_zone_id: null\n  load_balancer_names: []\n"
         f"  health_check: null\n  default_domain: {{{REASON}}}\n",
