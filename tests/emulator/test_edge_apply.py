@@ -83,10 +83,10 @@ def with_edge_zone(config: BlueprintConfig, route53: object) -> tuple[BlueprintC
     return BlueprintConfig.model_validate(document), zone_id
 
 
-def prepare_edge(blueprint: str, root: Path, moto: MotoServer) -> EdgeEnvironment:
-    """Create the zone (unless the stack does), synthesize prod, create the state bucket (and the served
-    buckets), seed the data and compute outputs the edge stack reads."""
-    base = load(blueprint, "prod")
+def prepare_edge(blueprint: str, root: Path, moto: MotoServer, config_file: Path | None = None) -> EdgeEnvironment:
+    """Create the zone (unless the stack does), synthesize prod (or `config_file`), create the state bucket
+    (and the served buckets), seed the data and compute outputs the edge stack reads."""
+    base = load(config_file=config_file) if config_file else load(blueprint, "prod")
     route53 = boto3.client("route53", region_name="us-east-1", endpoint_url=moto.endpoint_url,
                            aws_access_key_id="testing", aws_secret_access_key="testing")
     config, zone_id = with_edge_zone(base, route53)

@@ -2,9 +2,9 @@
 real `terraform apply` against moto of levels's prod edge (a CloudFront distribution per public asset
 class, each reading its private bucket through origin access control under its own us-east-1
 certificate, alias records per asset subdomain, api. straight to the load balancer and health-checked)
-and cafe-dr's prod edge (the domain's zone created by the stack, its queries logged to a KMS-encrypted
-us-east-1 log group, the media distribution at static.<domain> with a certificate validated in that
-created zone, the apex and www aliasing the load balancer, health-checked).
+and cafe-dr's edge with the zone created by the stack (tests/configs/cafe-dr-created-zone.yaml: its
+queries logged to a KMS-encrypted us-east-1 log group, the media distribution at static.<domain> with a
+certificate validated in that created zone, health-checked).
 
 As in test_edge_apply.py, the data and compute outputs the stack reads are seeded into the remote state,
 the served buckets are created in moto, and each scenario has its own moto server. Each stack must apply,
@@ -36,6 +36,7 @@ from tests.emulator.test_edge_apply import (
 )
 from tests.harness.moto_server import MotoServer
 from tests.harness.terraform import TerraformWorkdir
+from tests.support import CREATED_ZONE_CONFIG
 
 pytestmark = [pytest.mark.emulator, pytest.mark.xdist_group("emulator-edge-more")]
 
@@ -57,7 +58,8 @@ def levels(levels_moto, tmp_path_factory) -> EdgeEnvironment:
 
 @pytest.fixture(scope="module")
 def cafe_dr(cafe_dr_moto, tmp_path_factory) -> EdgeEnvironment:
-    return prepare_edge("cafe-dr", tmp_path_factory.mktemp("edge-cafe-dr"), cafe_dr_moto)
+    return prepare_edge("cafe-dr", tmp_path_factory.mktemp("edge-cafe-dr"), cafe_dr_moto,
+                        config_file=CREATED_ZONE_CONFIG)
 
 
 @pytest.fixture(scope="module")
@@ -205,12 +207,11 @@ def test_cafe_dr_media_is_served_at_static_with_a_certificate_validated_in_the_c
     assert_cloudfront_waf(cafe_dr, outputs, [distribution])
 
 
-def test_cafe_dr_the_apex_and_www_alias_the_load_balancer_health_checked(cafe_dr, cafe_dr_edge):
+def test_cafe_dr_only_static_is_aliased_and_health_checked(cafe_dr, cafe_dr_edge):
     outputs, domain = outputs_of(cafe_dr_edge), cafe_dr.config.edge.domain
-    assert_aliases(cafe_dr, [domain, f"www.{domain}"], cafe_dr.load_balancer_dns_name, cloudfront=False)
     aliased = {name for name, kind in cafe_dr.records() if kind in ("A", "AAAA")}
-    assert aliased == {domain, f"www.{domain}", f"static.{domain}"}
-    assert_health_check(cafe_dr, outputs, domain)
+    assert aliased == {f"static.{domain}"}
+    assert_health_check(cafe_dr, outputs, f"static.{domain}")
 
 
 def test_cafe_dr_edge_destroys_cleanly_zone_included(cafe_dr, cafe_dr_edge):
