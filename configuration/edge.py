@@ -298,10 +298,10 @@ def edge_rules(config: BlueprintConfig) -> None:
     certificate = lb.certificate if lb else None
     if edge.create_zone and edge.domain and certificate is not None and any(
             name == edge.domain or name.endswith(f".{edge.domain}") for name in certificate.names):
-        raise ValueError(f"edge.create_zone makes the zone of {edge.domain!r} in the edge stack, which is applied after "
-                         f"compute, but compute.load_balancer.certificate {certificate.names} must be validated in "
-                         "that zone first; fix: create the zone beforehand (with the domain's registration) and list "
-                         "it as edge.hosted_zone_id and the certificate's hosted_zone_id")
+        raise ValueError(f"edge.create_zone makes the zone of {edge.domain!r} in the edge stack, which is applied "
+                         f"after compute, but compute.load_balancer.certificate {certificate.names} must be validated "
+                         "in that zone first; fix: create the zone beforehand (with the domain's registration) and "
+                         "list it as edge.hosted_zone_id and the certificate's hosted_zone_id")
     if edge.waf is not None:
         from configuration.schema import LOG_RETENTION_DAYS
 
