@@ -11,7 +11,7 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 
 from configuration import load  # noqa: E402
-from tests.support import ALL_ENVIRONMENTS, PILOT_LIGHT_CONFIG  # noqa: E402
+from tests.support import ALL_ENVIRONMENTS, CREATED_ZONE_CONFIG, PILOT_LIGHT_CONFIG  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -45,4 +45,14 @@ def pilot_light(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     outdir = tmp_path_factory.mktemp("pilot-light") / "out"
     synthesize(load(config_file=PILOT_LIGHT_CONFIG), outdir)
+    return outdir
+
+
+@pytest.fixture(scope="session")
+def created_zone(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """CREATED_ZONE_CONFIG synthesized once (output folder): the only environment whose edge creates its zone."""
+    from synth.app import synthesize
+
+    outdir = tmp_path_factory.mktemp("created-zone") / "out"
+    synthesize(load(config_file=CREATED_ZONE_CONFIG), outdir)
     return outdir
