@@ -6,3 +6,214 @@ from __future__ import annotations
 from collections.abc import Callable
 
 DR_PATCHES: list[Callable[[], None]] = []
+
+
+def rds_unique_dbi_resource_ids() -> None:
+    """RDS gives every DB instance its own DbiResourceId ('db-' and 26 upper-case letters and digits); the
+    provider (5.x) keeps it as the aws_db_instance's id, IAM database authentication names it in
+    rds-db:connect ARNs, and DescribeDBInstances filters by it (dbi-resource-id). moto 5.2.5 gives every
+    instance the same constant, so a second instance (the standby's replica) repeats the primary's. The
+    patch draws a fresh id per instance, in AWS's format."""
+    import random
+    import string
+
+    from moto.rds.models import DBInstance
+
+    original_init = DBInstance.__init__
+
+    def __init__(self: DBInstance, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        original_init(self, *args, **kwargs)
+        self.dbi_resource_id = new_dbi_resource_id()
+
+    def new_dbi_resource_id() -> str:
+        return "db-" + "".join(random.choices(string.ascii_uppercase + string.digits, k=26))
+
+    DBInstance.__init__ = __init__  # type: ignore[method-assign]
+    DBInstance.new_dbi_resource_id = staticmethod(new_dbi_resource_id)  # type: ignore[attr-defined]
+
+
+DR_PATCHES.append(rds_unique_dbi_resource_ids)
+
+
+def rds_cross_region_read_replica() -> None:
+    """CreateDBInstanceReadReplica with SourceDBInstanceIdentifier = the source's ARN in another region (how
+    Terraform creates the standby's replica: replicate_source_db = ARN) makes a new instance in the caller's
+    region, in that region's subnet group, under the key and security groups of the request, in one of that
+    region's AZs, with its own DbiResourceId; it is Multi-AZ and deletion-protected only if the request says
+    so (both default to false; the source's settings are not inherited), and it has no MasterUserSecret of
+    its own (the source's master user signs in; RDS manages that secret on the source only). moto 5.2.5
+    shallow-copies the source instance (copy.copy) and applies the request in the SOURCE's region first:
+    the standby's subnet group is looked up in the primary region (DBSubnetGroupNotFoundFault), and the copy
+    shares the source's lists (tags, log exports, roles), its AZ, its DbiResourceId, its Multi-AZ and
+    deletion protection (the provider sends MultiAZ only when true, so a single-AZ replica of a Multi-AZ
+    primary re-plans multi_az true -> false forever) and its MasterUserSecret, which deleting the replica
+    then deletes from the primary. The patch builds the replica in the caller's region with containers of
+    its own and the request's defaults; everything else (engine, version, storage, names) still comes from
+    the source, as in AWS."""
+    import copy
+
+    from moto.core.utils import utcnow
+    from moto.rds.models import DBInstance, RDSBackend
+
+    def create_db_instance_read_replica(self: RDSBackend, db_kwargs: dict) -> DBInstance:
+        database_id = db_kwargs["db_instance_identifier"]
+        primary = self.find_db_from_id(db_kwargs["source_db_instance_identifier"])
+        replica = copy.copy(primary)
+        replica.backend = self  # first: every name in the request is one of this region's
+        replica.__dict__.pop("master_user_secret", None)
+        replica.manage_master_user_password = False
+        replica.tags = []
+        replica.replicas = []
+        replica.enabled_cloudwatch_logs_exports = list(primary.enabled_cloudwatch_logs_exports)
+        replica._associated_roles = []
+        replica.domain_memberships = []
+        replica.availability_zone = f"{self.region_name}a"
+        replica.dbi_resource_id = DBInstance.new_dbi_resource_id()  # type: ignore[attr-defined]
+        replica.created = replica.instance_create_time = utcnow()
+        replica.status = "available"
+        replica.multi_az = replica.deletion_protection = False  # unless the request says so (update below)
+        kwargs = {k: v for k, v in db_kwargs.items() if k != "backend"}
+        replica.update(**kwargs)
+        replica.set_as_replica()
+        self.databases[database_id] = replica
+        primary.add_replica(replica)
+        return replica
+
+    RDSBackend.create_db_instance_read_replica = create_db_instance_read_replica  # type: ignore[method-assign]
+
+
+DR_PATCHES.append(rds_cross_region_read_replica)
+
+
+def rds_forget_cross_region_replicas_by_arn() -> None:
+    """A source instance lists a cross-region replica by its ARN in ReadReplicaDBInstanceIdentifiers (moto
+    adds it so too), and deleting the replica removes it from that list. moto 5.2.5 removes it by identifier
+    only, so deleting a cross-region replica fails with ValueError (HTTP 500). The patch removes whichever
+    form is listed."""
+    from moto.rds.models import DBInstance
+
+    def remove_replica(self: DBInstance, replica: DBInstance) -> None:
+        for name in (replica.db_instance_arn, replica.db_instance_identifier):
+            if name in self.replicas:
+                self.replicas.remove(name)
+
+    DBInstance.remove_replica = remove_replica  # type: ignore[method-assign]
+
+
+DR_PATCHES.append(rds_forget_cross_region_replicas_by_arn)
+
+
+def rds_promote_read_replica() -> None:
+    """PromoteReadReplica turns a replica into a standalone instance: RDS answers at once with the instance
+    'modifying' and still a replica; minutes later it is 'available' with no
+    ReadReplicaSourceDBInstanceIdentifier, and the source no longer lists it among its
+    ReadReplicaDBInstanceIdentifiers. An unknown identifier is DBInstanceNotFound, an instance that is not
+    a replica (or is already being promoted) InvalidDBInstanceState. moto 5.2.5 only flips an internal
+    flag: the promoted instance keeps its replica source forever (so 'promoted' is never observable), the
+    source keeps listing it, an unknown identifier is a KeyError (HTTP 500) and a standalone instance is
+    'promoted' silently. The patch answers as RDS does; the promotion completes at the next
+    DescribeDBInstances of the instance (the emulator's stand-in for RDS's few minutes, so a caller must
+    poll as it would in AWS), keeping BackupRetentionPeriod when the request gives one."""
+    from moto.rds.exceptions import DBInstanceNotFoundError, RDSClientError
+    from moto.rds.models import DBInstance, RDSBackend
+
+    original_describe = RDSBackend.describe_db_instances
+
+    def promote_read_replica(self: RDSBackend, db_kwargs: dict) -> DBInstance:
+        identifier = str(db_kwargs["db_instance_identifier"]).lower()
+        database = self.databases.get(identifier)
+        if database is None:
+            raise DBInstanceNotFoundError(identifier)
+        if not database.source_db_instance_identifier or getattr(database, "_promoting", None) is not None:
+            raise RDSClientError("InvalidDBInstanceState",
+                                 f"DB Instance {identifier} is not a read replica." if not getattr(
+                                     database, "_promoting", None) else f"DB Instance {identifier} is being promoted.")
+        retention = db_kwargs.get("backup_retention_period")
+        database._promoting = {"backup_retention_period": int(retention) if retention is not None else None}
+        database.status = "modifying"
+        return database
+
+    def complete(self: RDSBackend, database: DBInstance) -> None:
+        pending = database.__dict__.pop("_promoting")
+        try:
+            source = self.find_db_from_id(database.source_db_instance_identifier)
+        except DBInstanceNotFoundError:
+            source = None  # the source is gone (the region lost): promotion still completes
+        if source is not None:
+            source.remove_replica(database)
+        database.source_db_instance_identifier = None
+        database.is_replica = False
+        if pending["backup_retention_period"] is not None:
+            database.backup_retention_period = pending["backup_retention_period"]
+        database.status = "available"
+
+    def describe_db_instances(self: RDSBackend, db_instance_identifier: str | None = None,
+                              filters: object = None) -> list[DBInstance]:
+        found = original_describe(self, db_instance_identifier, filters)
+        for database in found:
+            if getattr(database, "_promoting", None) is not None:
+                complete(self, database)
+        return found
+
+    RDSBackend.promote_read_replica = promote_read_replica  # type: ignore[method-assign]
+    RDSBackend.describe_db_instances = describe_db_instances  # type: ignore[method-assign]
+
+
+DR_PATCHES.append(rds_promote_read_replica)
+
+
+def route53_update_health_check_keeps_what_is_not_sent() -> None:
+    """UpdateHealthCheck changes only the settings the request contains (ChildHealthChecks and Regions are
+    replaced only when sent, ResetElements clears named ones), refuses a stale HealthCheckVersion with
+    HealthCheckVersionMismatch, and counts HealthCheckVersion up by one per update. moto 5.2.5 takes an
+    omitted ChildHealthChecks or Regions as empty and clears them (a CALCULATED check loses its children
+    when only its threshold is raised), and never changes HealthCheckVersion, so optimistic locking (what
+    the failover orchestrator relies on when it pins the gate) is not observable. The patch updates as
+    Route 53 does."""
+    from moto.route53.exceptions import Route53ClientError
+    from moto.route53.responses import Route53
+
+    class HealthCheckVersionMismatch(Route53ClientError):
+        code = 409
+
+        def __init__(self) -> None:
+            super().__init__("HealthCheckVersionMismatch",
+                             "The value of HealthCheckVersion in the request doesn't match the value of "
+                             "HealthCheckVersion in the health check.")
+
+    original = Route53.update_health_check
+
+    def listed(value: object, member: str) -> list[str] | None:
+        if value is None:
+            return None
+        if isinstance(value, dict):
+            value = value.get(member, [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def update_health_check(self: Route53):  # type: ignore[no-untyped-def]
+        health_check = self.backend.get_health_check(self._get_param("HealthCheckId"))
+        version = self._get_param("HealthCheckVersion")
+        if version is not None and int(version) != health_check.health_check_version:
+            raise HealthCheckVersionMismatch()
+        children = listed(self._get_param("ChildHealthChecks"), "ChildHealthCheck")
+        regions = listed(self._get_param("Regions"), "Region")
+        kept_children, kept_regions = health_check.children, health_check.regions
+        answer = original(self)
+        health_check.children = kept_children if children is None else (children or None)
+        health_check.regions = kept_regions if regions is None else (regions or None)
+        for element in listed(self._get_param("ResetElements"), "ResetElement") or []:
+            if element == "ChildHealthChecks":
+                health_check.children = None
+            elif element == "Regions":
+                health_check.regions = None
+            elif element == "ResourcePath":
+                health_check.resource_path = None
+            elif element == "FullyQualifiedDomainName":
+                health_check.fqdn = None
+        health_check.health_check_version += 1
+        return answer
+
+    Route53.update_health_check = update_health_check  # type: ignore[method-assign]
+
+
+DR_PATCHES.append(route53_update_health_check_keeps_what_is_not_sent)
