@@ -69,8 +69,20 @@ class PlatformStack(TerraformStack):
         return config.regions.primary
 
     @classmethod
+    def site_view(cls, config: BlueprintConfig) -> BlueprintConfig:
+        """The configuration the stack is built from: the environment itself, or its standby() view for
+        the stacks of the DR region."""
+        return config
+
+    @classmethod
     def stack_name(cls, config: BlueprintConfig) -> str:
         return f"{config.name_prefix}-{cls.layer}"
+
+    @classmethod
+    def stack_key(cls, config: BlueprintConfig) -> str:
+        """The stack's name without the environment's prefix ('data', or 'dr-data' in the standby):
+        unique within an environment, where a layer appears once per site."""
+        return cls.stack_name(cls.site_view(config)).removeprefix(f"{config.name_prefix}-")
 
     @classmethod
     def state_key(cls, config: BlueprintConfig) -> str:

@@ -97,11 +97,15 @@ class FailoverStack(PlatformStack):
     layer = "failover"
 
     @classmethod
+    def site_view(cls, config: BlueprintConfig) -> BlueprintConfig:
+        return config.standby()
+
+    @classmethod
     def applies_to(cls, config: BlueprintConfig) -> bool:
         return config.dr.enabled
 
     def __init__(self, scope: Construct, config: BlueprintConfig) -> None:
-        view = config.standby()
+        view = self.site_view(config)
         super().__init__(scope, view)
         self.primary = config
         if not ComputeStack.applies_to(view) or view.compute.load_balancer is None:

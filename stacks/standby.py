@@ -29,11 +29,15 @@ class StandbyNetworkStack(NetworkStack):
     """The three-tier VPC in the standby region (seed 001: the network is part of the pilot light)."""
 
     @classmethod
+    def site_view(cls, config: BlueprintConfig) -> BlueprintConfig:
+        return config.standby()
+
+    @classmethod
     def applies_to(cls, config: BlueprintConfig) -> bool:
         return config.dr.enabled
 
     def __init__(self, scope: Construct, config: BlueprintConfig) -> None:
-        super().__init__(scope, config.standby())
+        super().__init__(scope, self.site_view(config))
 
 
 class StandbyDataStack(PlatformStack):
@@ -48,11 +52,15 @@ class StandbyDataStack(PlatformStack):
     layer = "data"
 
     @classmethod
+    def site_view(cls, config: BlueprintConfig) -> BlueprintConfig:
+        return config.standby()
+
+    @classmethod
     def applies_to(cls, config: BlueprintConfig) -> bool:
         return config.dr.enabled
 
     def __init__(self, scope: Construct, config: BlueprintConfig) -> None:
-        view = config.standby()
+        view = self.site_view(config)
         super().__init__(scope, view)
         self.primary = config
         network = self.remote_state(NetworkStack)
@@ -120,8 +128,12 @@ class StandbyComputeStack(ComputeStack):
     (zero for a pilot light), launching the golden images the primary's pipelines distribute there."""
 
     @classmethod
+    def site_view(cls, config: BlueprintConfig) -> BlueprintConfig:
+        return config.standby()
+
+    @classmethod
     def applies_to(cls, config: BlueprintConfig) -> bool:
         return config.dr.enabled and ComputeStack.applies_to(config)
 
     def __init__(self, scope: Construct, config: BlueprintConfig) -> None:
-        super().__init__(scope, config.standby())
+        super().__init__(scope, self.site_view(config))

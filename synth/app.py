@@ -48,7 +48,7 @@ def synthesize(config: BlueprintConfig, outdir: Path,
         app = App(outdir=str(staging))
         stacks = [stack_type(app, config) for stack_type in stack_types if stack_type.applies_to(config)]
         app.synth()
-        manifest = {"blueprint": config.blueprint, "environment": config.environment,
+        manifest = {"blueprint": config.blueprint, "environment": config.environment, "name_prefix": config.name_prefix,
                     "stacks": [asdict(s.contract) for s in stacks]}
         (staging / PLATFORM_MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
         summaries = [_summary(staging, Path(outdir), s.contract.name) for s in stacks]

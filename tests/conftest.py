@@ -11,7 +11,7 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 
 from configuration import load  # noqa: E402
-from tests.support import ALL_ENVIRONMENTS, CREATED_ZONE_CONFIG, PILOT_LIGHT_CONFIG  # noqa: E402
+from tests.support import ALL_ENVIRONMENTS, CREATED_ZONE_CONFIG  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -36,16 +36,6 @@ def notebookly_dev(synthesized: dict[tuple[str, str], Path]) -> Path:
 @pytest.fixture(scope="session")
 def notebookly_prod(synthesized: dict[tuple[str, str], Path]) -> Path:
     return synthesized[("notebookly", "prod")]
-
-
-@pytest.fixture(scope="session")
-def pilot_light(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """PILOT_LIGHT_CONFIG synthesized once (output folder)."""
-    from synth.app import synthesize
-
-    outdir = tmp_path_factory.mktemp("pilot-light") / "out"
-    synthesize(load(config_file=PILOT_LIGHT_CONFIG), outdir)
-    return outdir
 
 
 @pytest.fixture(scope="session")

@@ -9,18 +9,21 @@ from typing import Any
 from configuration import list_blueprints
 
 ALL_ENVIRONMENTS: list[tuple[str, str]] = [(b.name, e) for b in list_blueprints() for e in b.environments]
-PILOT_LIGHT_CONFIG = Path(__file__).parent / "configs" / "cafe-dr-pilot-light.yaml"
-"""cafe-dr prod with the pilot-light standby on: the standby stacks, tested before a blueprint ships them."""
 CREATED_ZONE_CONFIG = Path(__file__).parent / "configs" / "cafe-dr-created-zone.yaml"
 """cafe-dr dev with the zone created by the edge stack (no shipped environment creates its zone)."""
 
 
 def stack_cases() -> list[tuple[str, str, str]]:
-    """(blueprint, environment, layer) for every stack an environment synthesizes (compute only where configured)."""
+    """(blueprint, environment, stack key) for every stack an environment synthesizes (compute only where
+    configured; 'dr-data' and the like for the standby site's)."""
     from configuration import load
     from synth.app import STACK_TYPES
 
-    return [(b, e, t.layer) for b, e in ALL_ENVIRONMENTS for t in STACK_TYPES if t.applies_to(load(b, e))]
+    cases = []
+    for blueprint, environment in ALL_ENVIRONMENTS:
+        config = load(blueprint, environment)
+        cases += [(blueprint, environment, t.stack_key(config)) for t in STACK_TYPES if t.applies_to(config)]
+    return cases
 
 
 def user_config_file(tmp_path: Path, extends: str, body: str) -> Path:
@@ -34,10 +37,25 @@ def platform_manifest(outdir: Path) -> dict[str, Any]:
     return json.loads((outdir / "platform.json").read_text())
 
 
-def stack_document(outdir: Path, layer: str) -> dict[str, Any]:
+def stack_key(manifest: dict[str, Any], stack: dict[str, Any]) -> str:
+    """A platform.json stack's name without the environment's prefix: 'data', or 'dr-data' in the standby."""
+    return str(stack["name"]).removeprefix(f"{manifest['name_prefix']}-")
+
+
+def stack_name(outdir: Path, key: str) -> str:
+    """The full name of the stack `key` ('network', 'dr-compute', ...) of a synthesized environment."""
     manifest = platform_manifest(outdir)
-    name = next(s["name"] for s in manifest["stacks"] if s["layer"] == layer)
-    return json.loads((outdir / "stacks" / name / "cdk.tf.json").read_text())
+    names = [s["name"] for s in manifest["stacks"] if stack_key(manifest, s) == key]
+    assert names, f"{outdir} has no stack {key!r}: {[stack_key(manifest, s) for s in manifest['stacks']]}"
+    return str(names[0])
+
+
+def stack_dir(outdir: Path, key: str) -> Path:
+    return outdir / "stacks" / stack_name(outdir, key)
+
+
+def stack_document(outdir: Path, key: str) -> dict[str, Any]:
+    return json.loads((stack_dir(outdir, key) / "cdk.tf.json").read_text())
 
 
 def resources(document: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:

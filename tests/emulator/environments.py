@@ -13,7 +13,7 @@ from configuration import BlueprintConfig
 from synth.app import synthesize
 from tests.harness.moto_server import MotoServer
 from tests.harness.terraform import TerraformWorkdir, seeded_state_file
-from tests.support import platform_manifest
+from tests.support import platform_manifest, stack_key
 from tests.workdirs import emulator_workdir, seeded_outputs
 
 
@@ -41,8 +41,9 @@ class EmulatedEnvironment:
                             endpoint_url=self.moto.endpoint_url, aws_access_key_id="testing",
                             aws_secret_access_key="testing")
 
-    def workdir(self, layer: str) -> TerraformWorkdir:
-        return emulator_workdir(self.outdir, f"{self.config.name_prefix}-{layer}", self.root / layer,
+    def workdir(self, stack: str) -> TerraformWorkdir:
+        """The stack `stack` ('data', 'dr-data', ...) wired to the moto server."""
+        return emulator_workdir(self.outdir, f"{self.config.name_prefix}-{stack}", self.root / stack,
                                 self.moto.endpoint_url)
 
     def synthesize(self) -> None:
@@ -53,20 +54,22 @@ class EmulatedEnvironment:
 
     @property
     def contracts(self) -> dict[str, dict]:
-        """layer -> its stack contract from platform.json (outputs, consumed stacks, state key)."""
-        return {s["layer"]: s for s in platform_manifest(self.outdir)["stacks"]}
+        """stack key ('data', 'dr-data', ...) -> its contract from platform.json (outputs, consumed stacks,
+        state key)."""
+        manifest = platform_manifest(self.outdir)
+        return {stack_key(manifest, s): s for s in manifest["stacks"]}
 
-    def producers_of(self, layer: str) -> list[str]:
+    def producers_of(self, stack: str) -> list[str]:
         contracts = self.contracts
-        names = contracts[layer]["consumes"]
-        return [lay for lay, s in contracts.items() if s["name"] in names]
+        names = contracts[stack]["consumes"]
+        return [key for key, s in contracts.items() if s["name"] in names]
 
-    def seed(self, layer: str, realistic: Mapping[str, object] | None = None) -> None:
-        """Write placeholder outputs of `layer` into its remote state, `realistic` values where given."""
-        contract = self.contracts[layer]
+    def seed(self, stack: str, realistic: Mapping[str, object] | None = None) -> None:
+        """Write placeholder outputs of `stack` into its remote state, `realistic` values where given."""
+        contract = self.contracts[stack]
         outputs = seeded_outputs(contract["outputs"], contract["name"])
         outputs.update({k: v for k, v in (realistic or {}).items() if k in outputs})
-        state = seeded_state_file(self.root / "seeded" / f"{layer}.tfstate", outputs)
-        key = contract["state_key"] or f"{self.config.blueprint}/{self.config.environment}/{layer}.tfstate"
+        state = seeded_state_file(self.root / "seeded" / f"{stack}.tfstate", outputs)
+        key = contract["state_key"] or f"{self.config.blueprint}/{self.config.environment}/{stack}.tfstate"
         self.client("s3", self.config.state_region).put_object(Bucket=self.config.state_bucket, Key=key,
                                                                Body=state.read_bytes())

@@ -1,5 +1,5 @@
-"""Layer 5, the failover drill (issue 6): cafe-dr prod with the pilot light on (tests/configs/
-cafe-dr-pilot-light.yaml), every stack of both sites applied on one moto server in platform.json's order,
+"""Layer 5, the failover drill (issue 6): cafe-dr prod as shipped, with its pilot light, every stack of
+both sites applied on one moto server in platform.json's order,
 then the primary region "fails": its health alarm goes to ALARM, and the failover orchestrator
 (lambda_src/dr_failover) runs against the emulated AWS with exactly the environment Terraform gave the
 deployed function. The drill asserts what a real failover must leave behind (the replica promoted, the
@@ -40,7 +40,7 @@ from tests.emulator.runbook import (
 )
 from tests.harness.moto_server import MotoServer, start_moto_server
 from tests.harness.terraform import TerraformWorkdir
-from tests.support import PILOT_LIGHT_CONFIG, platform_manifest
+from tests.support import platform_manifest
 from tests.workdirs import emulator_workdir
 
 pytestmark = [pytest.mark.emulator, pytest.mark.xdist_group("emulator-dr-drill")]
@@ -168,7 +168,7 @@ def drill(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Drill]:
     try:
         route53 = boto3.client("route53", region_name=ALARM_REGION, endpoint_url=moto.endpoint_url,
                                aws_access_key_id="testing", aws_secret_access_key="testing")
-        config = operator_ready(load(config_file=PILOT_LIGHT_CONFIG), route53)
+        config = operator_ready(load("cafe-dr", "prod"), route53)
         synthesize(config, root / "out")
         stacks = [s["name"] for s in platform_manifest(root / "out")["stacks"]]
         prefix = config.name_prefix

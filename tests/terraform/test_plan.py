@@ -11,17 +11,17 @@ import pytest
 from configuration import load
 from synth.app import STACK_TYPES, synthesize
 from tests.consumer_stack import NetworkConsumerStack
-from tests.support import platform_manifest, stack_cases
+from tests.support import stack_cases, stack_name
 from tests.workdirs import offline_workdir
 
 pytestmark = pytest.mark.terraform
 CASES = stack_cases()
 
 
-@pytest.mark.parametrize("blueprint, environment, layer", CASES, ids=["-".join(c) for c in CASES])
-def test_stack_plans_offline(synthesized, tmp_path, blueprint, environment, layer):
+@pytest.mark.parametrize("blueprint, environment, key", CASES, ids=["-".join(c) for c in CASES])
+def test_stack_plans_offline(synthesized, tmp_path, blueprint, environment, key):
     outdir = synthesized[(blueprint, environment)]
-    stack = next(s["name"] for s in platform_manifest(outdir)["stacks"] if s["layer"] == layer)
+    stack = stack_name(outdir, key)
     workdir = offline_workdir(outdir, stack, tmp_path)
     workdir.init()
     workdir.plan(extra_args=["-out=plan.bin"])

@@ -8,27 +8,22 @@ import json
 import pytest
 
 from tests.harness.terraform import TerraformWorkdir, local_backend_override
-from tests.support import ALL_ENVIRONMENTS, platform_manifest, stack_cases
+from tests.support import ALL_ENVIRONMENTS, platform_manifest, stack_cases, stack_dir
 
 pytestmark = pytest.mark.terraform
 CASES = stack_cases()
 
 
-def _stack_dir(outdir, layer):
-    name = next(s["name"] for s in platform_manifest(outdir)["stacks"] if s["layer"] == layer)
-    return outdir / "stacks" / name
-
-
-@pytest.mark.parametrize("blueprint, environment, layer", CASES, ids=["-".join(c) for c in CASES])
-def test_stack_is_valid_terraform(synthesized, tmp_path, blueprint, environment, layer):
-    workdir = TerraformWorkdir(_stack_dir(synthesized[(blueprint, environment)], layer), tmp_path / "wd")
+@pytest.mark.parametrize("blueprint, environment, stack", CASES, ids=["-".join(c) for c in CASES])
+def test_stack_is_valid_terraform(synthesized, tmp_path, blueprint, environment, stack):
+    workdir = TerraformWorkdir(stack_dir(synthesized[(blueprint, environment)], stack), tmp_path / "wd")
     workdir.init(backend=False)
     workdir.validate()
 
 
 def test_every_taggable_resource_has_a_name_tag(synthesized, tmp_path):
     """The provider's own schema decides what is taggable, independently of our NameTags aspect."""
-    some_stack = _stack_dir(synthesized[ALL_ENVIRONMENTS[0]], "network")
+    some_stack = stack_dir(synthesized[ALL_ENVIRONMENTS[0]], "network")
     workdir = TerraformWorkdir(some_stack, tmp_path / "schema")
     workdir.write_override(local_backend_override(tmp_path / "unused.tfstate"))  # schema needs an initialized backend
     workdir.init()

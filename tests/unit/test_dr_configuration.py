@@ -9,7 +9,7 @@ import pytest
 from configuration import ConfigError, load
 from configuration.dr import Dr
 from configuration.rto import ALARM_SECONDS, DNS_SECONDS, EC2_LAUNCH_SECONDS, RDS_PROMOTION_SECONDS, rto_budget
-from tests.support import user_config_file
+from tests.support import ALL_ENVIRONMENTS, user_config_file
 
 PILOT_LIGHT = ("dr:\n  strategy: pilot-light\n  vpc_cidr: 10.22.0.0/16\n"
                "  availability_zones: [eu-central-1a, eu-central-1b]\n  image_ids: {web: ami-0f7204385566b32d0}\n")
@@ -22,7 +22,7 @@ HOSTILE = {
         "  availability_zones: [ap-south-1a, ap-south-1b]\n",
         ["dr.strategy 'pilot-light' needs regions.secondary", "fix: set regions.secondary"]),
     "no-standby-range": (
-        "cafe-dr/prod", "dr:\n  strategy: warm-standby\n  availability_zones: [eu-central-1a, eu-central-1b]\n"
+        "cafe-dr/prod", "dr:\n  strategy: warm-standby\n  vpc_cidr: null\n"
         + HEALTH_CHECK, ["needs dr.vpc_cidr", "does not overlap network.vpc_cidr 10.21.0.0/16"]),
     "standby-range-overlaps-the-primary": (
         "cafe-dr/prod", PILOT_LIGHT.replace("10.22.0.0/16", "10.21.128.0/17") + HEALTH_CHECK,
@@ -80,8 +80,15 @@ def test_the_default_is_no_standby_and_the_seeds_rto():
     dr = Dr()
     assert (dr.strategy, dr.enabled, dr.rto_minutes, dr.min_outage_seconds, dr.automatic) == (
         "none", False, 20, 120, True)
-    assert all(not load(blueprint, environment).dr.enabled for blueprint, environment in (
-        ("notebookly", "prod"), ("saas", "prod"), ("levels", "prod")))
+    shipped = {(b, e): load(b, e).dr for b, e in ALL_ENVIRONMENTS}
+    assert {key: dr.strategy for key, dr in shipped.items() if dr.enabled} == {("cafe-dr", "prod"): "pilot-light"}
+
+
+def test_cafe_dr_prod_ships_seed_001s_pilot_light_within_its_rto():
+    config = load("cafe-dr", "prod")
+    assert (config.dr.strategy, config.dr.rto_minutes, config.regions.secondary) == ("pilot-light", 20, "eu-central-1")
+    assert config.standby().compute.fleets["web"].min_size == 0
+    assert rto_budget(config).total_seconds <= 20 * 60
 
 
 def test_the_budget_adds_the_documented_step_figures_in_the_orchestrators_order(tmp_path):

@@ -70,7 +70,7 @@ def test_it_reads_only_the_stacks_it_needs(edge):
     assert consumed[("notebookly", "prod")] == {"compute"}
     assert consumed[("saas", "prod")] == {"compute"}
     assert consumed[("levels", "dev")] == {"data"}
-    assert consumed[("cafe-dr", "prod")] == {"data", "compute"}  # the media bucket; the apex -> ALB
+    assert consumed[("cafe-dr", "prod")] == {"data", "compute", "standby-compute"}  # media; apex -> both ALBs
 
 
 # -- cafe-nimbus: the static site through CloudFront at the apex and www (seed 000) ------------------------

@@ -22,7 +22,7 @@ from stacks.failover import (
     staged_dr_failover,
 )
 from synth.app import STACK_TYPES
-from tests.support import ALL_ENVIRONMENTS, PILOT_LIGHT_CONFIG, only, platform_manifest, resources
+from tests.support import ALL_ENVIRONMENTS, only, platform_manifest, resources
 
 NAME = "cafe-dr-prod-dr-failover"
 ACCOUNT = "123456789012"
@@ -55,7 +55,7 @@ def synth_alone(config: BlueprintConfig) -> dict[str, Any]:
 
 
 def pilot_light_config(**dr: Any) -> BlueprintConfig:
-    config = load(config_file=PILOT_LIGHT_CONFIG)
+    config = load("cafe-dr", "prod")
     return config.model_copy(update={"dr": config.dr.model_copy(update=dr)}) if dr else config
 
 
@@ -108,8 +108,8 @@ def ref(resource_type: str, name: str, attribute: str = "arn") -> str:
 
 
 @pytest.fixture(scope="module")
-def outdir(pilot_light: Path) -> Path:
-    return pilot_light
+def outdir(synthesized: dict[tuple[str, str], Path]) -> Path:
+    return synthesized[("cafe-dr", "prod")]
 
 
 @pytest.fixture(scope="module")
@@ -129,9 +129,8 @@ def manual() -> dict[str, Any]:
 def test_only_an_environment_with_a_strategy_has_a_failover_stack():
     assert FailoverStack in STACK_TYPES
     assert STACK_TYPES.index(FailoverStack) == STACK_TYPES.index(next(t for t in STACK_TYPES if t.layer == "ops")) + 1
-    for blueprint, environment in ALL_ENVIRONMENTS:  # no shipped blueprint enables a strategy yet
-        assert not FailoverStack.applies_to(load(blueprint, environment)), (blueprint, environment)
-    assert FailoverStack.applies_to(pilot_light_config())
+    having = {(b, e) for b, e in ALL_ENVIRONMENTS if FailoverStack.applies_to(load(b, e))}
+    assert having == {(b, e) for b, e in ALL_ENVIRONMENTS if load(b, e).dr.enabled} == {("cafe-dr", "prod")}
 
 
 def test_the_failover_stack_is_a_standby_stack_reading_the_standby_and_the_primary_edge(outdir, document):

@@ -12,17 +12,15 @@ import pytest
 
 from configuration import load
 from synth.app import synthesize
-from tests.support import PILOT_LIGHT_CONFIG as PILOT_LIGHT
-from tests.support import platform_manifest, resources
+from tests.support import platform_manifest, resources, user_config_file
 
 
 @pytest.fixture(scope="module")
-def standby(tmp_path_factory) -> tuple[Path, Path]:
-    """cafe-dr prod synthesized with the pilot light on, and without."""
+def standby(synthesized, tmp_path_factory) -> tuple[Path, Path]:
+    """cafe-dr prod as shipped (its pilot light on), and synthesized again with dr.strategy none."""
     root = tmp_path_factory.mktemp("standby")
-    synthesize(load(config_file=PILOT_LIGHT), root / "dr")
-    synthesize(load("cafe-dr", "prod"), root / "plain")
-    return root / "dr", root / "plain"
+    synthesize(load(config_file=user_config_file(root, "cafe-dr/prod", "dr: {strategy: none}\n")), root / "plain")
+    return synthesized[("cafe-dr", "prod")], root / "plain"
 
 
 def _document(outdir: Path, name: str) -> dict:
@@ -65,16 +63,17 @@ def test_the_standby_network_is_the_same_construct_as_the_primarys(standby):
 
 def test_switching_the_standby_on_leaves_the_primary_stacks_as_they_were(standby):
     dr, plain = standby
-    for name in ("cafe-dr-prod-state", "cafe-dr-prod-network", "cafe-dr-prod-data"):
+    for name in ("cafe-dr-prod-state", "cafe-dr-prod-network", "cafe-dr-prod-data", "cafe-dr-prod-compute",
+                 "cafe-dr-prod-ops"):
         assert _document(dr, name) == _document(plain, name), name
     assert "cafe-dr-prod-dr-network" not in {s["name"] for s in platform_manifest(plain)["stacks"]}
 
 
 def test_only_an_environment_with_a_strategy_has_a_standby_view():
-    config = load("cafe-dr", "prod")
+    config = load("cafe-dr", "dev")
     with pytest.raises(ValueError, match=r"dr.strategy 'none'; fix: set dr.strategy to pilot-light"):
         config.standby()
-    view = load(config_file=PILOT_LIGHT).standby()
+    view = load("cafe-dr", "prod").standby()
     assert (view.site, view.name_prefix, view.regions.primary, view.regions.secondary) == (
         "standby", "cafe-dr-prod-dr", "eu-central-1", "eu-west-1")
     assert (view.parameter_prefix, view.state_bucket, view.state_region) == (
@@ -125,7 +124,7 @@ def test_the_standby_publishes_the_same_parameter_names_with_its_own_endpoints(s
 
 
 def test_warm_standby_replicas_are_multi_az(tmp_path):
-    config = load(config_file=PILOT_LIGHT)
+    config = load("cafe-dr", "prod")
     warm = config.model_copy(update={"dr": config.dr.model_copy(update={"strategy": "warm-standby"})})
     synthesize(warm, tmp_path / "out")
     (replica,) = resources(_document(tmp_path / "out", "cafe-dr-prod-dr-data"), "aws_db_instance").values()
@@ -171,12 +170,12 @@ def test_the_standby_compute_waits_at_zero_on_the_images_copy_in_its_region(stan
 
 
 def test_warm_standby_runs_a_share_of_each_minimum(tmp_path):
-    config = load(config_file=PILOT_LIGHT)
+    config = load("cafe-dr", "prod")
     warm = config.model_copy(update={"dr": config.dr.model_copy(update={"strategy": "warm-standby",
                                                                         "warm_capacity_percent": 40})})
     web = warm.standby().compute.fleets["web"]
     assert (web.min_size, web.desired, web.max_size) == (1, 1, 6)  # 40 % of 2, rounded up
-    assert load(config_file=PILOT_LIGHT).standby().compute.fleets["web"].min_size == 0
+    assert load("cafe-dr", "prod").standby().compute.fleets["web"].min_size == 0
 
 
 def test_the_apex_and_www_fail_over_to_the_standby_load_balancer_through_the_gate(standby):
@@ -221,7 +220,7 @@ def test_a_golden_image_pipeline_distributes_the_image_the_standby_launches(tmp_
     body = ("compute:\n  images:\n    web:\n      pipeline: {component: files/web-component.yaml}\n"
             "dr:\n  image_ids: {}\n")
     path = tmp_path / "pipeline.yaml"
-    path.write_text(f"extends: {PILOT_LIGHT}\n{body}")
+    path.write_text(f"extends: cafe-dr/prod\n{body}")
     config = load(config_file=path)
     synthesize(config, tmp_path / "out")
     (template,) = resources(_document(tmp_path / "out", "cafe-dr-prod-dr-compute"), "aws_launch_template").values()
