@@ -113,6 +113,54 @@ def s3_replication_keeps_what_was_configured() -> None:
 PATCHES.append(s3_replication_keeps_what_was_configured)
 
 
+def replay_answers_to_retried_calls() -> None:
+    """A retried call gets the answer its first attempt was given, instead of being carried out twice.
+
+    Now and then the provider's HTTP client loses a response that moto has already sent (seen on
+    keep-alive and on close-per-request servers alike, at about one call in ten thousand); the SDK
+    then retries the call, and the retry meets the first attempt's effect: InvalidGroup.Duplicate
+    on a create, InvalidPermission.NotFound on a revoke. Both SDKs (the provider's Go SDK and boto3)
+    send the same amz-sdk-invocation-id on every attempt of one call with amz-sdk-request
+    'attempt=N'; a later attempt of an invocation that already has a definite answer (below 500)
+    is answered from memory, which is what the client would have read had the network not lost it.
+    Runs inside serialize_requests' lock (that patch wraps this one)."""
+    from collections import OrderedDict
+    from collections.abc import Iterable
+    from typing import Any
+
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    remembered: OrderedDict[str, tuple[str, list[tuple[str, str]], bytes]] = OrderedDict()
+    limit = 10_000
+    original = DomainDispatcherApplication.__call__
+
+    def call(self: DomainDispatcherApplication, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        invocation = environ.get("HTTP_AMZ_SDK_INVOCATION_ID")
+        first_attempt = environ.get("HTTP_AMZ_SDK_REQUEST", "attempt=1").startswith("attempt=1;")
+        if invocation and not first_attempt and invocation in remembered:
+            status, headers, body = remembered[invocation]
+            print(f"replaying the answer to invocation {invocation} ({status})", flush=True)
+            start_response(status, headers)
+            return [body]
+        answer: dict[str, Any] = {}
+
+        def recording_start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            answer.update(status=status, headers=list(headers))
+            return start_response(status, headers, exc_info)
+
+        body = b"".join(original(self, environ, recording_start_response))
+        if invocation and answer and int(answer["status"][:3]) < 500:
+            remembered[invocation] = (answer["status"], answer["headers"], body)
+            while len(remembered) > limit:
+                remembered.popitem(last=False)
+        return [body]
+
+    DomainDispatcherApplication.__call__ = call  # type: ignore[method-assign]
+
+
+PATCHES.append(replay_answers_to_retried_calls)
+
+
 def serialize_requests() -> None:
     """moto's threaded server mutates its backends from many request threads without locks. Terraform
     sends up to ten calls at once, and EC2 network ACL association replacement then races (seen:
