@@ -257,7 +257,7 @@ class ComputeStack(PlatformStack):
             off_hours=OffHoursSchedule(stop=off.stop, start=off.start, time_zone=off.time_zone) if off else None,
             managed_policy_arns=self._app_policies(),
             key_name=config.compute.bastion.key_name if config.compute.bastion else None,
-            instance_tags=config.default_tags))
+            instance_tags=config.default_tags, standby=config.site == "standby"))
         self.export(f"fleet_{variable(name)}_group_name", fleet.name, "string", f"Auto Scaling group of {name}")
         self.export(f"fleet_{variable(name)}_role_name", fleet.role_name, "string", f"Instance role of {name}")
         return fleet

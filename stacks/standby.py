@@ -21,8 +21,8 @@ from stacks.network import NetworkStack
 from stacks.storage import bucket_key
 
 ACTIVE_REGION_PARAMETER = "dr/active_region"
-"""Under <prefix>/data/: the region serving the environment. Terraform writes the primary; the failover
-orchestrator writes the standby's; applying this stack again is part of failing back."""
+"""Under <prefix>/data/: the region serving the environment. Terraform writes the primary region into it
+once; then it is the failover orchestrator's (and, failing back, the operator's): applies leave it alone."""
 
 
 class StandbyNetworkStack(NetworkStack):
@@ -99,7 +99,8 @@ class StandbyDataStack(PlatformStack):
         self.parameters = ParameterHierarchy(self, "parameters", ParameterHierarchyProps(
             prefix=view.parameter_prefix, name_prefix=view.name_prefix, encryption_key=key["config"],
             region=view.regions.primary, account_id=view.account_id, partition=self.partition,
-            settings=dict(config.data.parameters), published=published))
+            settings=dict(config.data.parameters), published=published,
+            handed_over=[ACTIVE_REGION_PARAMETER]))  # the orchestrator's after creation: no apply undoes a failover
         self.export("parameter_prefix", view.parameter_prefix, "string",
                     "Root of the standby's SSM parameters: the same names as in the primary region")
         self.export("active_region_parameter_name", self.parameters.path("data", ACTIVE_REGION_PARAMETER), "string",

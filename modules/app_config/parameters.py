@@ -10,7 +10,7 @@ both the IAM permission on its path and kms:Decrypt through SSM with that key.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
@@ -43,11 +43,18 @@ class ParameterHierarchyProps:
     """Plain settings written under <prefix>/app/ (never secrets: those belong in Secrets Manager)."""
     published: Mapping[str, str] | None = None
     """Values the stack publishes under <prefix>/data/ (endpoints, ports), usually Terraform references."""
+    handed_over: Sequence[str] = ()
+    """Names in `published` whose value Terraform writes only at creation: afterwards an operator or the
+    failover orchestrator owns it (the standby's dr/active_region), and no apply may write it back."""
 
     def __post_init__(self) -> None:
         if not self.prefix.startswith("/") or self.prefix.endswith("/"):
             raise ValueError(f"parameter prefix {self.prefix!r}; fix: start with '/' and end without one, "
                              "e.g. /notebookly/prod")
+        unknown = sorted(set(self.handed_over) - set(self.published or {}))
+        if unknown:
+            raise ValueError(f"handed_over {unknown} are not published parameters; fix: name keys of published "
+                             f"({sorted(self.published or {})})")
 
 
 class ParameterHierarchy(Construct):
@@ -60,7 +67,8 @@ class ParameterHierarchy(Construct):
                 self.parameters[f"{area}/{name}"] = SsmParameter(
                     self, f"{area}-{name}".replace(".", "-").replace("_", "-"), name=self.path(area, name),
                     type="SecureString", value=value, key_id=props.encryption_key.arn, tier="Standard",
-                    description=f"{'Setting' if area == 'app' else 'Published by the data stack'}: {name}")
+                    description=f"{'Setting' if area == 'app' else 'Published by the data stack'}: {name}",
+                    lifecycle={"ignore_changes": ["value"]} if area == "data" and name in props.handed_over else None)
         self.server_read_policy = IamPolicy(
             self, "server-read-policy", name=f"{props.name_prefix}-parameters-read",
             description=f"Servers: read every parameter under {props.prefix}/",

@@ -6,8 +6,9 @@ check passes and a SECONDARY alias record (the standby) answered otherwise. The 
 tied to a FailoverGate: a CALCULATED health check over the endpoint checks that is healthy while all of
 them are. Route 53 counts a calculated check whose threshold exceeds its number of children as
 unhealthy, so the orchestrator pins traffic on the standby by raising the threshold (a primary that
-flaps back cannot pull traffic to a database that is no longer its own); `terraform apply` of the edge
-stack restores it when failing back.
+flaps back cannot pull traffic to a database that is no longer its own). Terraform sets the threshold
+only at creation, so applying the edge stack during a failover leaves the gate closed; failing back
+lowers it by hand (docs/runbooks/disaster-recovery.md).
 """
 
 from __future__ import annotations
@@ -49,7 +50,9 @@ class FailoverGate(Construct):
         children = list(props.endpoint_health_check_ids)
         self.health_check = Route53HealthCheck(
             self, "gate", type="CALCULATED", child_healthchecks=children, child_health_threshold=len(children),
-            tags={"Name": props.name})
+            tags={"Name": props.name},
+            # The orchestrator's once created: an apply during a failover must not reopen the gate.
+            lifecycle={"ignore_changes": ["child_health_threshold"]})
 
     @property
     def id(self) -> str:

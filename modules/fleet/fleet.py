@@ -95,6 +95,10 @@ class Ec2FleetProps:
     """Tags for instances and volumes (provider default_tags do not reach what Auto Scaling launches)."""
     public_ip: bool = False
     """Give instances a public IP: only a bastion in public subnets, never an application fleet."""
+    standby: bool = False
+    """A DR standby fleet: Terraform creates it at min_size, the failover orchestrator raises min_size to
+    serve, and no later apply may shrink a fleet that serves (min_size is then ignored, like
+    desired_capacity always is). Changing a standby's size afterwards is done on the group itself."""
     cloudwatch_agent: bool = True
     """Run the CloudWatch agent (disk and memory use, configured from the SSM parameter AmazonCloudWatch-<name>),
     with the managed CloudWatchAgentServerPolicy on the instance role. Default True; turn it off only where
@@ -185,7 +189,7 @@ class Ec2Fleet(Construct):
             enabled_metrics=list(ENABLED_METRICS), metrics_granularity="1Minute",
             termination_policies=["OldestLaunchTemplate", "Default"],
             tag=[AutoscalingGroupTag(key="Name", value=props.name, propagate_at_launch=True)],
-            lifecycle={"ignore_changes": ["desired_capacity"]})
+            lifecycle={"ignore_changes": ["desired_capacity", *(["min_size"] if props.standby else [])]})
         self.agent = CloudWatchAgent(self, "cloudwatch-agent", CloudWatchAgentProps(
             fleet_name=props.name, group_name=self.group.name)) if props.cloudwatch_agent else None
         self.scaling_policies = self._scaling(props.scaling) if props.scaling else []

@@ -169,6 +169,34 @@ def test_the_standby_compute_waits_at_zero_on_the_images_copy_in_its_region(stan
     assert roles and all(name.startswith("cafe-dr-prod-dr-") for name in roles)  # IAM names are global
 
 
+def test_no_apply_during_a_failover_undoes_what_the_orchestrator_changed(standby):
+    """The orchestrator raises the standby fleet's min_size, writes the standby into dr/active_region and
+    raises the gate's threshold; Terraform sets each only at creation, so a pipeline applying dr-compute,
+    dr-data or edge mid-failover cannot shrink the serving fleet, point the app back or reopen the gate."""
+    dr, _ = standby
+    (group,) = resources(_document(dr, "cafe-dr-prod-dr-compute"), "aws_autoscaling_group").values()
+    assert group["lifecycle"]["ignore_changes"] == ["desired_capacity", "min_size"]
+    (primary_group,) = resources(_document(dr, "cafe-dr-prod-compute"), "aws_autoscaling_group").values()
+    assert primary_group["lifecycle"]["ignore_changes"] == ["desired_capacity"]  # the primary's min is Terraform's
+    parameters = {p["name"]: p for p in resources(_document(dr, "cafe-dr-prod-dr-data"), "aws_ssm_parameter").values()}
+    handed_over = sorted(name for name, p in parameters.items() if "lifecycle" in p)
+    assert handed_over == ["/cafe-dr/prod/data/dr/active_region"]
+    assert parameters[handed_over[0]]["lifecycle"]["ignore_changes"] == ["value"]
+    (gate,) = [c for c in resources(_document(dr, "cafe-dr-prod-edge"), "aws_route53_health_check").values()
+               if c["type"] == "CALCULATED"]
+    assert gate["lifecycle"]["ignore_changes"] == ["child_health_threshold"]
+
+
+def test_only_published_parameters_can_be_handed_over():
+    from modules.app_config.parameters import ParameterHierarchyProps
+
+    with pytest.raises(ValueError, match=r"handed_over \['dr/active-region'\] are not published parameters; fix: "
+                                         r"name keys of published \(\['dr/active_region'\]\)"):
+        ParameterHierarchyProps(prefix="/cafe-dr/prod", name_prefix="cafe-dr-prod", encryption_key=None,  # type: ignore[arg-type]
+                                region="eu-central-1", account_id="123456789012",
+                                published={"dr/active_region": "eu-west-1"}, handed_over=["dr/active-region"])
+
+
 def test_warm_standby_runs_a_share_of_each_minimum(tmp_path):
     config = load("cafe-dr", "prod")
     warm = config.model_copy(update={"dr": config.dr.model_copy(update={"strategy": "warm-standby",
