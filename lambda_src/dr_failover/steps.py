@@ -622,7 +622,8 @@ def pin_dns(run: Run) -> Outcome:
     The PRIMARY record's health check is a CALCULATED check ("the gate") healthy when all of its children are.
     A HealthThreshold above the number of children can never be met, so the gate stays unhealthy and Route 53
     answers with the SECONDARY record even if the primary's endpoint comes back (no split brain: the promoted
-    standby database is now the only writer). Failback is a deliberate ``terraform apply``, which resets it.
+    standby database is now the only writer). Terraform ignores the threshold after creation, so no apply
+    reopens the gate; failback lowers it deliberately (docs/runbooks/disaster-recovery.md).
     """
     config = run.config
     dns = config.dns
@@ -703,8 +704,8 @@ def pin_dns(run: Run) -> Outcome:
     return Outcome(
         DONE,
         f"{verified}; raised gate {dns.gate_health_check_id} HealthThreshold {threshold} -> "
-        f"{pinned} (> {len(children)} child checks): PRIMARY held unhealthy until a terraform "
-        "apply of the DNS resets it (failback)",
+        f"{pinned} (> {len(children)} child checks): PRIMARY held unhealthy until failback lowers it "
+        "by hand (the runbook)",
     )
 
 

@@ -141,7 +141,7 @@ def render_body(
         ]
     lines += [
         "",
-        "Failback is deliberate: terraform apply of the primary region's stacks and the DNS (resets the gate).",
+        "Failback is deliberate (docs/runbooks/disaster-recovery.md): rebuild the primary, lower the gate by hand.",
     ]
     return "\n".join(lines) + "\n"
 
