@@ -344,6 +344,11 @@ class BlueprintConfig(Strict):
     def is_production(self) -> bool:
         return self.production if self.production is not None else self.environment in PRODUCTION_NAMES
 
+    def database_multi_az(self, name: str) -> bool:
+        """Whether data.databases.<name> runs a standby in a second AZ: as configured, else in production."""
+        spec = self.data.databases[name]
+        return spec.multi_az if spec.multi_az is not None else self.is_production
+
     def _standby_compute(self) -> Compute:
         """The compute section at standby capacity (standby_capacity), without off-hours schedules (they
         would start it), and with the standby's AMIs where an image has no pipeline."""

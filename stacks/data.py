@@ -202,7 +202,7 @@ class DataStack(PlatformStack):
                 client_security_group_ids=[self.app_security_group_id], encryption_key=self.key("databases"),
                 monitoring_role=self._monitoring_role(), allocated_storage_gb=spec.allocated_storage_gb,
                 max_allocated_storage_gb=spec.max_allocated_storage_gb,
-                multi_az=spec.multi_az if spec.multi_az is not None else config.is_production,
+                multi_az=config.database_multi_az(name),
                 backup_retention_days=spec.backup_retention_days, deletion_protection=protect,
                 monitoring_interval_seconds=spec.monitoring_interval_seconds,
                 performance_insights_retention_days=spec.performance_insights_retention_days,

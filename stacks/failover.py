@@ -218,7 +218,9 @@ class FailoverStack(PlatformStack):
 
     def _environment(self) -> dict[str, str]:
         identifier = self._replica_identifier()
-        database = {"kind": "none"} if identifier is None else {"kind": "instance", "identifier": identifier}
+        database: dict[str, Any] = {"kind": "none"} if identifier is None else {
+            "kind": "instance", "identifier": identifier,
+            "multi_az": self.primary.database_multi_az(self.database)}  # once promoted, as the primary was
         return {
             "PRIMARY_REGION": self.primary.regions.primary,
             "STANDBY_REGION": self.region,
@@ -251,7 +253,10 @@ class FailoverStack(PlatformStack):
                         resources=[self._arn("cloudwatch", f"alarm:{self.alarm_name}", HEALTH_ALARM_REGION)])]
         identifier = self._replica_identifier()
         if identifier is not None:
-            statements.append(s(sid="PromoteTheReplica", actions=["rds:DescribeDBInstances", "rds:PromoteReadReplica"],
+            actions = ["rds:DescribeDBInstances", "rds:PromoteReadReplica"]
+            if self.primary.database_multi_az(self.database):  # the promoted instance becomes Multi-AZ
+                actions.append("rds:ModifyDBInstance")
+            statements.append(s(sid="PromoteTheReplica", actions=actions,
                                 resources=[self._arn("rds", f"db:{identifier}")]))
         parameters = [self._arn("ssm", f"parameter{name}") for name in self._parameter_names().values()]
         statements += [

@@ -9,8 +9,9 @@ Environment (JSON values are objects/lists as shown; see the README of the DR st
 ``HEALTH_ALARM_NAME``                    CloudWatch alarm on the primary's Route 53 health check
 ``HEALTH_ALARM_REGION``                  default us-east-1 (where Route 53 health check metrics live)
 ``MIN_OUTAGE_SECONDS``                   default 120: flap guard, how long the alarm must have been in ALARM
-``DATABASE``      ``{"kind": "instance", "identifier": ...}`` | ``{"kind": "aurora-global", "global_cluster":
-                  ..., "cluster_arn": <standby cluster ARN>}`` | ``{"kind": "none"}``
+``DATABASE``      ``{"kind": "instance", "identifier": ..., "multi_az": <bool, optional>}`` |
+                  ``{"kind": "aurora-global", "global_cluster": ..., "cluster_arn": <standby cluster ARN>}`` |
+                  ``{"kind": "none"}``
 ``PARAMETERS``    ``{"database_endpoint": <ssm name>, "active_region": <ssm name>}`` (standby region;
                   ``database_endpoint`` may be left out when the database kind is none)
 ``FLEETS``        ``[{"kind": "asg", "name", "min", "desired", "max"} | {"kind": "ecs", "cluster", "service",
@@ -54,6 +55,7 @@ class DatabaseConfig:
     identifier: str | None = None  # instance: the standby replica's DB instance identifier
     global_cluster: str | None = None  # aurora-global: the global cluster identifier
     cluster_arn: str | None = None  # aurora-global: the standby (secondary) cluster's ARN
+    multi_az: bool = False  # instance: once promoted, convert it to Multi-AZ (as the primary was)
 
 
 @dataclass(frozen=True)
@@ -258,10 +260,15 @@ class _Parser:
         if kind == "none":
             return DatabaseConfig("none") if self.fields(name, text, "", item, ()) is not None else None
         if kind == "instance":
-            if self.fields(name, text, "", item, ("identifier",)) is None:
+            if self.fields(name, text, "", item, ("identifier",), ("multi_az",)) is None:
                 return None
             identifier = self.string_field(name, text, "", item, "identifier")
             if identifier is None:
+                return None
+            multi_az = item.get("multi_az", False)
+            if not isinstance(multi_az, bool):
+                self.problem(name, text, f"multi_az={multi_az!r} is not true or false",
+                             "set multi_az to true (the primary was Multi-AZ) or false, or leave it out")
                 return None
             if not RDS_ID_RE.match(identifier):
                 self.problem(
@@ -271,7 +278,7 @@ class _Parser:
                     "give the standby replica's identifier (not its ARN or endpoint)",
                 )
                 return None
-            return DatabaseConfig("instance", identifier=identifier)
+            return DatabaseConfig("instance", identifier=identifier, multi_az=multi_az)
         if self.fields(name, text, "", item, ("global_cluster", "cluster_arn")) is None:
             return None
         global_cluster = self.string_field(name, text, "", item, "global_cluster")

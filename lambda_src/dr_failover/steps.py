@@ -249,12 +249,15 @@ def _promote_instance(run: Run) -> Outcome:
 
     if not source:
         if db.get("DBInstanceStatus") in WRITABLE_INSTANCE_STATUSES:
-            return Outcome(SKIPPED, f"{identifier} is already a standalone instance ({_instance_progress(db)})")
+            converted, note = _make_multi_az(run, db)
+            return Outcome(DONE if converted else SKIPPED,
+                           f"{identifier} is already a standalone instance ({_instance_progress(db)}){note}")
         if run.dry_run:
             return Outcome(WOULD, f"{identifier} is standalone but {db.get('DBInstanceStatus')}: would wait for it")
         progress = run.wait(writable, f"{identifier} to become available")
         run.database_endpoint = (db.get("Endpoint") or {}).get("Address") or run.database_endpoint
-        return Outcome(DONE, f"{identifier} was already promoted; waited until {progress}")
+        _, note = _make_multi_az(run, db)
+        return Outcome(DONE, f"{identifier} was already promoted; waited until {progress}{note}")
 
     retention = int(db.get("BackupRetentionPeriod") or 0)
     retention_note = (
@@ -263,10 +266,11 @@ def _promote_instance(run: Run) -> Outcome:
         else "it had backups disabled, so RDS's default retention (1 day) applies: raise it after the failover"
     )
     if run.dry_run:
+        convert = " and convert it to Multi-AZ" if run.config.database.multi_az else ""
         return Outcome(
             WOULD,
             f"would promote read replica {identifier} (replica of {source}) to a standalone "
-            f"instance, {retention_note}, and wait until it is available",
+            f"instance, {retention_note}, wait until it is available{convert}",
         )
     rds = run.aws.get("rds", run.config.standby_region)
     if db.get("DBInstanceStatus") != "available":  # a concurrent run's promotion, or maintenance: let it finish
@@ -288,12 +292,33 @@ def _promote_instance(run: Run) -> Outcome:
     started = run.clock.monotonic()
     progress = run.wait(writable, f"{identifier} to finish its promotion")
     run.database_endpoint = (db.get("Endpoint") or {}).get("Address") or run.database_endpoint
+    waited = _seconds(run.clock.monotonic() - started)
+    _, multi_az = _make_multi_az(run, db)
     return Outcome(
         DONE,
         f"promoted {identifier} (was a replica of {source}){note}, {retention_note}; "
-        f"{progress} after {_seconds(run.clock.monotonic() - started)}; "
-        f"writer endpoint {run.database_endpoint}",
+        f"{progress} after {waited}; writer endpoint {run.database_endpoint}{multi_az}",
     )
+
+
+def _make_multi_az(run: Run, db: dict[str, Any]) -> tuple[bool, str]:
+    """(changed, note): a promoted pilot-light replica runs in one AZ; where the primary was Multi-AZ
+    (DATABASE.multi_az), ask RDS to add a standby in a second AZ. Not waited for: the conversion keeps
+    the instance writable and takes longer than any RTO allows. Idempotent: a requested or finished
+    conversion is left alone."""
+    identifier = run.config.database.identifier
+    if not run.config.database.multi_az:
+        return False, ""
+    if db.get("MultiAZ"):
+        return False, f"; {identifier} is Multi-AZ"
+    if (db.get("PendingModifiedValues") or {}).get("MultiAZ"):
+        return False, f"; {identifier}'s Multi-AZ conversion is under way"
+    if run.dry_run:
+        return False, f"; would convert {identifier} to Multi-AZ"
+    run.aws.get("rds", run.config.standby_region).modify_db_instance(
+        DBInstanceIdentifier=identifier, MultiAZ=True, ApplyImmediately=True
+    )
+    return True, f"; asked RDS to convert {identifier} to Multi-AZ (it stays writable meanwhile)"
 
 
 def _aurora_state(run: Run) -> tuple[dict[str, Any], dict[str, Any] | None]:

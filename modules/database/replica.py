@@ -107,7 +107,9 @@ class DatabaseReplica(Construct):
             performance_insights_retention_period=props.performance_insights_retention_days if insights else None,
             monitoring_interval=props.monitoring_interval_seconds, monitoring_role_arn=props.monitoring_role.arn,
             enabled_cloudwatch_logs_exports=list(spec.log_exports), apply_immediately=False,
-            lifecycle=TerraformResourceLifecycle(ignore_changes=["replicate_source_db"]),
+            # Terraform's only at creation: an apply never un-promotes the replica, nor undoes the Multi-AZ
+            # conversion the failover orchestrator asks for once it is promoted.
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["replicate_source_db", "multi_az"]),
             depends_on=[props.monitoring_role.attachment])
 
     @property

@@ -348,6 +348,7 @@ def test_the_drill_fails_over_to_the_standby(drill: Drill, monkeypatch: pytest.M
     assert not replica.get("ReadReplicaSourceDBInstanceIdentifier")
     assert drill.primary_database()["ReadReplicaDBInstanceIdentifiers"] == []
     assert replica["BackupRetentionPeriod"] == config.data.databases["cafe"].backup_retention_days
+    assert replica["MultiAZ"] is True  # the pilot light's single-AZ replica, converted as the primary was
     # The app's parameters in the standby region name the standby and the promoted database.
     data = drill.outputs("dr-data")
     assert drill.parameter(data["active_region_parameter_name"])["Value"] == STANDBY

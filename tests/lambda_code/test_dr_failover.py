@@ -786,6 +786,44 @@ def test_second_run_skips_every_step_and_says_nothing_to_do(world: World) -> Non
     assert world.clock.slept.count(15.0) == 1  # only the first run waited (for the promotion)
 
 
+MULTI_AZ_DATABASE = json.dumps({"kind": "instance", "identifier": "cafe-prod-replica", "multi_az": True})
+
+
+def test_a_promoted_pilot_light_replica_becomes_multi_az_like_the_primary(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pilot light's replica runs in one AZ; DATABASE.multi_az asks RDS for a second once it is promoted
+    (not waited for: it stays writable), once: a second run finds it Multi-AZ and skips."""
+    monkeypatch.setenv("DATABASE", MULTI_AZ_DATABASE)
+    assert not world.replica()["MultiAZ"]
+    dry = run(world, {"dry_run": True, "force": True})
+    assert "and convert it to Multi-AZ" in dry["steps"][1]["detail"] and not world.replica()["MultiAZ"]
+    result = run(world)
+    assert result["status"] == "failed-over"
+    assert world.replica()["MultiAZ"] is True
+    assert "asked RDS to convert cafe-prod-replica to Multi-AZ (it stays writable meanwhile)" in (
+        result["steps"][1]["detail"])
+    again = run(world)
+    assert statuses(again)["promote_database"] == "skipped"
+    assert again["steps"][1]["detail"].endswith("; cafe-prod-replica is Multi-AZ")
+
+
+def test_a_promotion_already_under_way_still_ends_multi_az(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An operator (or a run that then failed) started the promotion: the run waits for it, then converts."""
+    monkeypatch.setenv("DATABASE", MULTI_AZ_DATABASE)
+    world.client("rds").promote_read_replica(DBInstanceIdentifier="cafe-prod-replica")
+    result = run(world)
+    assert statuses(result)["promote_database"] == "done"
+    assert "asked RDS to convert cafe-prod-replica to Multi-AZ" in result["steps"][1]["detail"]
+    assert world.replica()["MultiAZ"] is True
+
+
+def test_without_multi_az_the_promoted_replica_keeps_its_single_az(world: World) -> None:
+    result = run(world)
+    assert result["status"] == "failed-over" and world.replica()["MultiAZ"] is False
+    assert "Multi-AZ" not in result["steps"][1]["detail"]
+
+
 def test_already_promoted_replica_continues_even_after_the_primary_recovered(world: World) -> None:
     """An earlier run promoted the replica and set the parameters, then failed; the primary is back."""
     client("rds").promote_read_replica(DBInstanceIdentifier="cafe-prod-replica")

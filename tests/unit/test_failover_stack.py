@@ -222,7 +222,8 @@ def test_the_environment_is_the_orchestrators_contract_wired_to_the_producers(do
     assert variables["TARGET_GROUP_ARNS"] == "${jsonencode(values(%s))}" % REMOTE[2:-1] % (
         "compute", "target_group_arns")
     assert variables["DATABASE"] == ('${jsonencode({"kind" = "instance", "identifier" = '
-                                     'data.terraform_remote_state.data.outputs.database_cafe_identifier})}')
+                                     'data.terraform_remote_state.data.outputs.database_cafe_identifier, '
+                                     '"multi_az" = true})}')  # the primary is Multi-AZ: so is the promoted replica
     assert evaluate(variables["PARAMETERS"]) == {"database_endpoint": "/cafe-dr/prod/data/database/cafe/endpoint",
                                                  "active_region": "/cafe-dr/prod/data/dr/active_region"}
     assert evaluate(variables["FLEETS"]) == [
@@ -242,7 +243,8 @@ def test_the_orchestrator_accepts_its_environment(document):
     assert (config.primary_region, config.standby_region) == ("eu-west-1", "eu-central-1")
     assert (config.health_alarm_name, config.health_alarm_region, config.min_outage_seconds) == (
         "cafe-dr-prod-primary-down", "us-east-1", 120)
-    assert (config.database.kind, config.database.identifier) == ("instance", "cafe-dr-prod-dr-cafe")
+    assert (config.database.kind, config.database.identifier, config.database.multi_az) == (
+        "instance", "cafe-dr-prod-dr-cafe", True)
     assert config.fleets == (AsgFleet("cafe-dr-prod-dr-web", 2, 2, 6),)
     assert config.target_group_arns == (TARGET_GROUP,)
     assert (config.dns.zone_id, config.dns.record_name, config.dns.gate_health_check_id) == (
@@ -296,7 +298,7 @@ def test_the_role_may_do_exactly_the_steps_calls_on_their_resources(document):
         "OwnKey": (["kms:Decrypt", "kms:GenerateDataKey"], [key]),
         # the steps (lambda_src/dr_failover/steps.py)
         "ReadTheHealthAlarm": (["cloudwatch:DescribeAlarms"], [f"{east}:alarm:cafe-dr-prod-primary-down"]),
-        "PromoteTheReplica": (["rds:DescribeDBInstances", "rds:PromoteReadReplica"],
+        "PromoteTheReplica": (["rds:DescribeDBInstances", "rds:PromoteReadReplica", "rds:ModifyDBInstance"],
                               [here.format("rds") + ":db:" + REMOTE % ("data", "database_cafe_identifier")]),
         "ReadAndSetTheParameters": (["ssm:GetParameter", "ssm:PutParameter"], sorted([
             here.format("ssm") + ":parameter" + REMOTE % ("data", "active_region_parameter_name"),

@@ -89,7 +89,8 @@ def test_the_standby_data_is_a_read_replica_of_the_primary_database_under_its_ow
     (replica,) = resources(document, "aws_db_instance").values()
     assert replica["identifier"] == "cafe-dr-prod-dr-cafe"
     assert replica["replicate_source_db"] == "arn:aws:rds:eu-west-1:123456789012:db:cafe-dr-prod-cafe"
-    assert replica["lifecycle"] == {"ignore_changes": ["replicate_source_db"]}  # an apply never un-promotes it
+    # an apply never un-promotes it, nor makes the promoted (then Multi-AZ) instance single-AZ again
+    assert replica["lifecycle"] == {"ignore_changes": ["replicate_source_db", "multi_az"]}
     keys = {key["//"]["metadata"]["path"].split("/")[1]: logical
             for logical, key in resources(document, "aws_kms_key").items()}
     assert replica["kms_key_id"] == f"${{aws_kms_key.{keys['databases-key']}.arn}}"
