@@ -120,6 +120,19 @@ class PlatformStack(TerraformStack):
                                           region=cfg.state_region)
 
 
+class StandbySite:
+    """Mixin of the stacks of the DR region, listed first (class StandbyDataStack(StandbySite, PlatformStack)):
+    built from config.standby(), and present only with a dr.strategy and whatever the stack it extends needs."""
+
+    @classmethod
+    def site_view(cls, config: BlueprintConfig) -> BlueprintConfig:
+        return config.standby()
+
+    @classmethod
+    def applies_to(cls, config: BlueprintConfig) -> bool:
+        return config.dr.enabled and bool(super().applies_to(config))  # type: ignore[misc]
+
+
 def partition_of(region: str) -> str:
     if region.startswith("cn-"):
         return "aws-cn"

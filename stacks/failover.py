@@ -58,7 +58,7 @@ from modules.monitoring import (
     dead_letter_alarm,
     function_alarms,
 )
-from stacks.base import PlatformStack
+from stacks.base import PlatformStack, StandbySite
 from stacks.compute import ComputeStack, variable
 from stacks.data import DataStack
 from stacks.edge import EdgeStack
@@ -93,16 +93,8 @@ def staged_dr_failover() -> Path:
 _STAGED: Path | None = None
 
 
-class FailoverStack(PlatformStack):
+class FailoverStack(StandbySite, PlatformStack):
     layer = "failover"
-
-    @classmethod
-    def site_view(cls, config: BlueprintConfig) -> BlueprintConfig:
-        return config.standby()
-
-    @classmethod
-    def applies_to(cls, config: BlueprintConfig) -> bool:
-        return config.dr.enabled
 
     def __init__(self, scope: Construct, config: BlueprintConfig) -> None:
         view = self.site_view(config)

@@ -15,7 +15,7 @@ from configuration import BlueprintConfig
 from modules.app_config import ParameterHierarchy, ParameterHierarchyProps
 from modules.database import DatabaseReplica, DatabaseReplicaProps, EnhancedMonitoringRole, EnhancedMonitoringRoleProps
 from modules.database.instance import iam_connect_statement
-from stacks.base import PlatformStack
+from stacks.base import PlatformStack, StandbySite
 from stacks.compute import ComputeStack
 from stacks.network import NetworkStack
 from stacks.storage import bucket_key
@@ -25,22 +25,14 @@ ACTIVE_REGION_PARAMETER = "dr/active_region"
 once; then it is the failover orchestrator's (and, failing back, the operator's): applies leave it alone."""
 
 
-class StandbyNetworkStack(NetworkStack):
+class StandbyNetworkStack(StandbySite, NetworkStack):
     """The three-tier VPC in the standby region (seed 001: the network is part of the pilot light)."""
-
-    @classmethod
-    def site_view(cls, config: BlueprintConfig) -> BlueprintConfig:
-        return config.standby()
-
-    @classmethod
-    def applies_to(cls, config: BlueprintConfig) -> bool:
-        return config.dr.enabled
 
     def __init__(self, scope: Construct, config: BlueprintConfig) -> None:
         super().__init__(scope, self.site_view(config))
 
 
-class StandbyDataStack(PlatformStack):
+class StandbyDataStack(StandbySite, PlatformStack):
     """The data half of the standby (seed 001's pilot light): a cross-region read replica of every RDS
     instance under its own key, and the parameter hierarchy the app reads at start-up under the same
     names as in the primary region (endpoints of the replicas, the app settings, the active region).
@@ -50,14 +42,6 @@ class StandbyDataStack(PlatformStack):
     """
 
     layer = "data"
-
-    @classmethod
-    def site_view(cls, config: BlueprintConfig) -> BlueprintConfig:
-        return config.standby()
-
-    @classmethod
-    def applies_to(cls, config: BlueprintConfig) -> bool:
-        return config.dr.enabled
 
     def __init__(self, scope: Construct, config: BlueprintConfig) -> None:
         view = self.site_view(config)
@@ -124,17 +108,9 @@ class StandbyDataStack(PlatformStack):
                 f"{primary.name_prefix}-{database}")
 
 
-class StandbyComputeStack(ComputeStack):
+class StandbyComputeStack(StandbySite, ComputeStack):
     """The compute tier in the standby region: the same load balancer, WAF and fleets, at standby capacity
     (zero for a pilot light), launching the golden images the primary's pipelines distribute there."""
-
-    @classmethod
-    def site_view(cls, config: BlueprintConfig) -> BlueprintConfig:
-        return config.standby()
-
-    @classmethod
-    def applies_to(cls, config: BlueprintConfig) -> bool:
-        return config.dr.enabled and ComputeStack.applies_to(config)
 
     def __init__(self, scope: Construct, config: BlueprintConfig) -> None:
         super().__init__(scope, self.site_view(config))
