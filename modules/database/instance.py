@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocumentStatement
@@ -63,6 +64,54 @@ def engine_parameter_group(scope: Construct, identifier: str, engine_name: str, 
         parameter=[DbParameterGroupParameter(name=n, value=v, apply_method=apply_method(n))
                    for n, v in spec.parameters],
         lifecycle=TerraformResourceLifecycle(create_before_destroy=True))
+
+
+@dataclass(frozen=True)
+class InstanceHousing:
+    """Where an RDS instance lives: its security group, subnet group and hardened parameter group."""
+
+    security_group: ServiceSecurityGroup
+    subnet_group: DbSubnetGroup
+    parameter_group: DbParameterGroup
+
+
+def house_instance(scope: Construct, identifier: str, engine_name: str, version: str, vpc_id: str,
+                   subnet_ids: Sequence[str], client_security_group_ids: Sequence[str], kind: str) -> InstanceHousing:
+    """Construct ids 'security-group', 'subnet-group' and 'parameter-group' in `scope` (a DatabaseInstance or
+    a DatabaseReplica): one group admitting only the clients on the engine's port, the private data
+    subnets, the engine's hardened parameters. `kind` ('Database', 'Replica') starts the group's description."""
+    port = engine(engine_name).port
+    return InstanceHousing(
+        security_group=ServiceSecurityGroup(scope, "security-group", ServiceSecurityGroupProps(
+            name=f"{identifier}-db", description=f"{kind} {identifier}: clients on {port} only", vpc_id=vpc_id,
+            port=port, client_security_group_ids=client_security_group_ids)),
+        subnet_group=DbSubnetGroup(scope, "subnet-group", name=f"{identifier}-db", subnet_ids=subnet_ids,
+                                   description=f"Private data subnets of {identifier}"),
+        parameter_group=engine_parameter_group(scope, identifier, engine_name, version))
+
+
+def hardened_instance_settings(identifier: str, engine_name: str, housing: InstanceHousing, key_arn: str,
+                               multi_az: bool, deletion_protection: bool, backup_retention_days: int,
+                               insights: bool, insights_retention_days: int, monitoring_interval_seconds: int,
+                               monitoring_role: EnhancedMonitoringRole, log_exports: Sequence[str]) -> dict[str, Any]:
+    """The DbInstance arguments an instance and its replicas share: gp3 storage under the customer key,
+    private, TLS CA, IAM authentication, backups and snapshots kept, deletion protection with a final
+    snapshot, minor upgrades only, Performance Insights where offered, enhanced monitoring, log exports."""
+    return dict(
+        storage_type="gp3", storage_encrypted=True, kms_key_id=key_arn,
+        db_subnet_group_name=housing.subnet_group.name,
+        vpc_security_group_ids=[housing.security_group.security_group_id],
+        parameter_group_name=housing.parameter_group.name, publicly_accessible=False, multi_az=multi_az,
+        port=engine(engine_name).port, ca_cert_identifier=CA_CERTIFICATE, iam_database_authentication_enabled=True,
+        backup_retention_period=backup_retention_days, copy_tags_to_snapshot=True, delete_automated_backups=False,
+        deletion_protection=deletion_protection, skip_final_snapshot=not deletion_protection,
+        final_snapshot_identifier=f"{identifier}-final" if deletion_protection else None,
+        auto_minor_version_upgrade=True, allow_major_version_upgrade=False,
+        performance_insights_enabled=insights, performance_insights_kms_key_id=key_arn if insights else None,
+        performance_insights_retention_period=insights_retention_days if insights else None,
+        monitoring_interval=monitoring_interval_seconds, monitoring_role_arn=monitoring_role.arn,
+        enabled_cloudwatch_logs_exports=list(log_exports), apply_immediately=False,
+        depends_on=[monitoring_role.attachment])
 
 
 @dataclass(frozen=True)
@@ -158,33 +207,22 @@ class DatabaseInstance(Construct):
         spec = engine(props.engine)
         self.engine = props.engine
         self.port = spec.port
-        self.security_group = ServiceSecurityGroup(self, "security-group", ServiceSecurityGroupProps(
-            name=f"{props.identifier}-db", description=f"Database {props.identifier}: clients on {spec.port} only",
-            vpc_id=props.vpc_id, port=spec.port, client_security_group_ids=props.client_security_group_ids))
-        subnets = DbSubnetGroup(self, "subnet-group", name=f"{props.identifier}-db", subnet_ids=props.subnet_ids,
-                                description=f"Private data subnets of {props.identifier}")
-        self.parameter_group = engine_parameter_group(self, props.identifier, props.engine, props.engine_version)
+        housing = house_instance(self, props.identifier, props.engine, props.engine_version, props.vpc_id,
+                                 props.subnet_ids, props.client_security_group_ids, "Database")
+        self.security_group, self.parameter_group = housing.security_group, housing.parameter_group
         key = props.encryption_key.arn
-        insights = props.performance_insights_enabled
         self.instance = DbInstance(
             self, "instance", identifier=props.identifier, engine=props.engine,
             engine_version=props.engine_version, instance_class=props.instance_class, db_name=props.database_name,
             username=props.master_username, manage_master_user_password=True, master_user_secret_kms_key_id=key,
             allocated_storage=props.allocated_storage_gb, max_allocated_storage=props.max_allocated_storage_gb,
-            storage_type="gp3", storage_encrypted=True, kms_key_id=key,
-            db_subnet_group_name=subnets.name, vpc_security_group_ids=[self.security_group.security_group_id],
-            parameter_group_name=self.parameter_group.name, publicly_accessible=False, multi_az=props.multi_az,
-            port=spec.port, ca_cert_identifier=CA_CERTIFICATE, iam_database_authentication_enabled=True,
-            backup_retention_period=props.backup_retention_days, copy_tags_to_snapshot=True,
-            delete_automated_backups=False, deletion_protection=props.deletion_protection,
-            skip_final_snapshot=not props.deletion_protection,
-            final_snapshot_identifier=f"{props.identifier}-final" if props.deletion_protection else None,
-            auto_minor_version_upgrade=True, allow_major_version_upgrade=False,
-            performance_insights_enabled=insights, performance_insights_kms_key_id=key if insights else None,
-            performance_insights_retention_period=props.performance_insights_retention_days if insights else None,
-            monitoring_interval=props.monitoring_interval_seconds, monitoring_role_arn=props.monitoring_role.arn,
-            enabled_cloudwatch_logs_exports=list(props.log_exports or spec.log_exports),
-            apply_immediately=False, depends_on=[props.monitoring_role.attachment])
+            **hardened_instance_settings(
+                props.identifier, props.engine, housing, key, multi_az=props.multi_az,
+                deletion_protection=props.deletion_protection, backup_retention_days=props.backup_retention_days,
+                insights=props.performance_insights_enabled,
+                insights_retention_days=props.performance_insights_retention_days,
+                monitoring_interval_seconds=props.monitoring_interval_seconds, monitoring_role=props.monitoring_role,
+                log_exports=props.log_exports or spec.log_exports))
 
     @property
     def endpoint(self) -> str:

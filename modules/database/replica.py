@@ -17,13 +17,11 @@ from dataclasses import dataclass
 
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.db_instance import DbInstance
-from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
 from constructs import Construct
 
 from modules.database.engines import check_identifier, check_monitoring, engine
-from modules.database.instance import CA_CERTIFICATE, INSTANCE_ENGINES, engine_parameter_group
+from modules.database.instance import INSTANCE_ENGINES, hardened_instance_settings, house_instance
 from modules.database.monitoring import EnhancedMonitoringRole
-from modules.firewall import ServiceSecurityGroup, ServiceSecurityGroupProps
 from modules.kms import EncryptionKey
 
 REPLICA_BACKUP_ENGINES = ("mysql",)
@@ -83,34 +81,23 @@ class DatabaseReplica(Construct):
         self.props = props
         spec = engine(props.engine)
         self.port = spec.port
-        self.security_group = ServiceSecurityGroup(self, "security-group", ServiceSecurityGroupProps(
-            name=f"{props.identifier}-db", description=f"Replica {props.identifier}: clients on {spec.port} only",
-            vpc_id=props.vpc_id, port=spec.port, client_security_group_ids=props.client_security_group_ids))
-        subnets = DbSubnetGroup(self, "subnet-group", name=f"{props.identifier}-db", subnet_ids=props.subnet_ids,
-                                description=f"Private data subnets of {props.identifier}")
-        self.parameter_group = engine_parameter_group(self, props.identifier, props.engine, props.engine_version)
-        insights = spec.supports_performance_insights(props.instance_class)
-        key = props.encryption_key.arn
-        protect = props.deletion_protection
+        housing = house_instance(self, props.identifier, props.engine, props.engine_version, props.vpc_id,
+                                 props.subnet_ids, props.client_security_group_ids, "Replica")
+        self.security_group, self.parameter_group = housing.security_group, housing.parameter_group
         self.instance = DbInstance(
             self, "instance", identifier=props.identifier, replicate_source_db=props.source_arn,
-            instance_class=props.instance_class, storage_type="gp3", storage_encrypted=True, kms_key_id=key,
-            max_allocated_storage=props.max_allocated_storage_gb, db_subnet_group_name=subnets.name,
-            vpc_security_group_ids=[self.security_group.security_group_id],
-            parameter_group_name=self.parameter_group.name, publicly_accessible=False, multi_az=props.multi_az,
-            port=spec.port, ca_cert_identifier=CA_CERTIFICATE, iam_database_authentication_enabled=True,
-            backup_retention_period=props.backup_retention_days if props.engine in REPLICA_BACKUP_ENGINES else 0,
-            copy_tags_to_snapshot=True, delete_automated_backups=False, deletion_protection=protect,
-            skip_final_snapshot=not protect, final_snapshot_identifier=f"{props.identifier}-final" if protect else None,
-            auto_minor_version_upgrade=True, performance_insights_enabled=insights,
-            performance_insights_kms_key_id=key if insights else None,
-            performance_insights_retention_period=props.performance_insights_retention_days if insights else None,
-            monitoring_interval=props.monitoring_interval_seconds, monitoring_role_arn=props.monitoring_role.arn,
-            enabled_cloudwatch_logs_exports=list(spec.log_exports), apply_immediately=False,
+            instance_class=props.instance_class, max_allocated_storage=props.max_allocated_storage_gb,
+            **hardened_instance_settings(
+                props.identifier, props.engine, housing, props.encryption_key.arn, multi_az=props.multi_az,
+                deletion_protection=props.deletion_protection,
+                backup_retention_days=props.backup_retention_days if props.engine in REPLICA_BACKUP_ENGINES else 0,
+                insights=spec.supports_performance_insights(props.instance_class),
+                insights_retention_days=props.performance_insights_retention_days,
+                monitoring_interval_seconds=props.monitoring_interval_seconds, monitoring_role=props.monitoring_role,
+                log_exports=spec.log_exports),
             # Terraform's only at creation: an apply never un-promotes the replica, nor undoes the Multi-AZ
             # conversion the failover orchestrator asks for once it is promoted.
-            lifecycle=TerraformResourceLifecycle(ignore_changes=["replicate_source_db", "multi_az"]),
-            depends_on=[props.monitoring_role.attachment])
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["replicate_source_db", "multi_az"]))
 
     @property
     def endpoint(self) -> str:
