@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from configuration import list_blueprints
 
@@ -24,6 +27,24 @@ def stack_cases() -> list[tuple[str, str, str]]:
         config = load(blueprint, environment)
         cases += [(blueprint, environment, t.stack_key(config)) for t in STACK_TYPES if t.applies_to(config)]
     return cases
+
+
+def assert_mentions(text: str, fragments: Sequence[str]) -> None:
+    """An error message names every fragment (the key, the bad value, the fix)."""
+    for fragment in fragments:
+        assert fragment in text, f"{fragment!r} missing from:\n{text}"
+
+
+def assert_refused(tmp_path: Path, extends: str, body: str, fragments: Sequence[str]) -> None:
+    """A user's configuration extending `extends` with `body` is refused with exactly one problem, whose
+    message names every fragment and says how to fix it."""
+    from configuration import ConfigError, load
+
+    with pytest.raises(ConfigError) as error:
+        load(config_file=user_config_file(tmp_path, extends, body))
+    text = str(error.value)
+    assert len(error.value.problems) == 1, text
+    assert_mentions(text, [*fragments, "fix:"])
 
 
 def user_config_file(tmp_path: Path, extends: str, body: str) -> Path:

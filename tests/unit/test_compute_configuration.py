@@ -10,7 +10,7 @@ import pytest
 import main
 from configuration import ConfigError, list_blueprints, load
 from modules.containers.sizes import FARGATE_MEMORY
-from tests.support import user_config_file
+from tests.support import assert_mentions, user_config_file
 
 # case -> (the blueprint environment extended, the YAML merged over it, fragments the error must contain)
 HOSTILE = {
@@ -161,9 +161,7 @@ def test_hostile_compute_configuration_fails_with_key_value_and_fix_and_writes_n
     code = main.main(["--config", str(user_config_file(tmp_path, extends, body)), "--out", str(out)])
     stderr = capsys.readouterr().err
     assert code == 2, stderr
-    for fragment in expected:
-        assert fragment in stderr, f"{fragment!r} missing from:\n{stderr}"
-    assert "fix:" in stderr
+    assert_mentions(stderr, [*expected, "fix:"])
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir()] == ["my-env.yaml"]  # no staging folder left behind
 

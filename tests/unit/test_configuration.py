@@ -7,7 +7,7 @@ import pytest
 import main
 from configuration import ConfigError, list_blueprints, load
 from configuration.loader import deep_merge
-from tests.support import user_config_file
+from tests.support import assert_mentions, user_config_file
 
 HOSTILE = {
     "unknown-top-level-key": ("netwrok:\n  vpc_cidr: 10.1.0.0/16\n", ["netwrok", "did you mean 'network'"]),
@@ -70,9 +70,7 @@ def test_hostile_configuration_fails_with_key_value_and_fix_and_writes_nothing(c
     code = main.main(["--config", str(user_config_file(tmp_path, "notebookly/prod", body)), "--out", str(out)])
     stderr = capsys.readouterr().err
     assert code == 2
-    for fragment in expected:
-        assert fragment in stderr, f"{fragment!r} missing from:\n{stderr}"
-    assert "fix:" in stderr
+    assert_mentions(stderr, [*expected, "fix:"])
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir()] == ["my-env.yaml"]  # no staging folder left behind
 
