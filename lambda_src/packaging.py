@@ -10,10 +10,13 @@ is ``sales_report.extractor.handler``) next to the dependencies' top-level modul
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import re
 import shutil
 import sys
+import tempfile
 from collections.abc import Iterable, Sequence
 from importlib import metadata
 from pathlib import Path, PurePosixPath
@@ -182,3 +185,12 @@ def stage_function(source_dir: Path, distributions: Sequence[str], staging_dir: 
     _prepare_staging_dir(staging_dir, source_dir)
     _write_tree(staging_dir, files)
     return staging_dir
+
+
+@functools.cache
+def staged_once(source_dir: Path, distributions: tuple[str, ...]) -> Path:
+    """``stage_function`` into a private temporary folder, once per process and function (TerraformAsset
+    zips it during synth, so every stack of a run shares one staging); the folder goes when the process ends."""
+    folder = Path(tempfile.mkdtemp(prefix=f"{Path(source_dir).name.replace('_', '-')}-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return stage_function(source_dir, distributions, folder / "code")

@@ -22,9 +22,6 @@ other standby stacks. Only environments with a dr.strategy have it.
 
 from __future__ import annotations
 
-import atexit
-import shutil
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -45,7 +42,7 @@ from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from constructs import Construct
 
 from configuration import BlueprintConfig
-from lambda_src.packaging import DR_FAILOVER_DISTRIBUTIONS, stage_function
+from lambda_src.packaging import DR_FAILOVER_DISTRIBUTIONS, staged_once
 from modules.firewall import WorkloadSecurityGroup, WorkloadSecurityGroupProps
 from modules.function import FunctionVpc, ServerlessFunction, ServerlessFunctionProps, function_log_key_grant
 from modules.kms import EncryptionKey, EncryptionKeyProps
@@ -80,17 +77,8 @@ PUBLISHERS = ("cloudwatch.amazonaws.com",)
 
 
 def staged_dr_failover() -> Path:
-    """The dr_failover package (no dependencies: boto3 comes with the runtime), staged once per process into
-    a private folder that TerraformAsset zips during synth; the folder goes when the process ends."""
-    global _STAGED
-    if _STAGED is None:
-        folder = Path(tempfile.mkdtemp(prefix="dr-failover-"))
-        atexit.register(shutil.rmtree, folder, True)
-        _STAGED = stage_function(DR_FAILOVER_SOURCE, DR_FAILOVER_DISTRIBUTIONS, folder / "code")
-    return _STAGED
-
-
-_STAGED: Path | None = None
+    """The dr_failover package (no dependencies: boto3 comes with the runtime), staged once per process."""
+    return staged_once(DR_FAILOVER_SOURCE, DR_FAILOVER_DISTRIBUTIONS)
 
 
 class FailoverStack(StandbySite, PlatformStack):

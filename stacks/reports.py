@@ -8,15 +8,12 @@ key of that secret) and the ops stack (the alarm topic), all through remote stat
 
 from __future__ import annotations
 
-import atexit
-import shutil
-import tempfile
 from pathlib import Path
 
 from constructs import Construct
 
 from configuration import BlueprintConfig
-from lambda_src.packaging import SALES_REPORT_DISTRIBUTIONS, stage_function
+from lambda_src.packaging import SALES_REPORT_DISTRIBUTIONS, staged_once
 from modules.firewall import WorkloadSecurityGroup, WorkloadSecurityGroupProps
 from modules.function import FunctionVpc, function_log_key_grant
 from modules.kms import EncryptionKey, EncryptionKeyProps
@@ -32,17 +29,8 @@ SALES_REPORT_SOURCE = Path(__file__).resolve().parents[1] / "lambda_src" / "sale
 
 
 def staged_sales_report() -> Path:
-    """The sales_report package with its drivers, staged once per process into a private folder
-    (TerraformAsset copies and zips it during synth; the folder goes when the process ends)."""
-    global _STAGED
-    if _STAGED is None:
-        folder = Path(tempfile.mkdtemp(prefix="sales-report-"))
-        atexit.register(shutil.rmtree, folder, True)
-        _STAGED = stage_function(SALES_REPORT_SOURCE, SALES_REPORT_DISTRIBUTIONS, folder / "code")
-    return _STAGED
-
-
-_STAGED: Path | None = None
+    """The sales_report package with its database drivers, staged once per process."""
+    return staged_once(SALES_REPORT_SOURCE, SALES_REPORT_DISTRIBUTIONS)
 
 
 class ReportsStack(PlatformStack):

@@ -23,13 +23,13 @@ from cdktf import Testing as CdktfTesting
 
 import main
 from configuration import BlueprintConfig, ConfigError, load
+from lambda_src import packaging
 from lambda_src.packaging import FIXED_MTIME, MARKER_FILE, SALES_REPORT_DISTRIBUTIONS, stage_function
 from lambda_src.sales_report import report as report_handler
 from lambda_src.sales_report.extractor import Settings
 from modules.function import FunctionVpc, ServerlessFunctionProps
 from modules.kms import EncryptionKey, EncryptionKeyProps
 from modules.scheduled_report import OrdersDatabase, ScheduledReport, ScheduledReportProps
-from stacks import reports as reports_module
 from stacks.data import DataStack
 from stacks.network import NetworkStack
 from stacks.ops import OpsStack
@@ -625,7 +625,7 @@ def test_the_package_is_staged_once_per_process(monkeypatch):
     def stage_again(*args, **kwargs):
         raise AssertionError("staged a second time")
 
-    monkeypatch.setattr(reports_module, "stage_function", stage_again)
+    monkeypatch.setattr(packaging, "stage_function", stage_again)
     assert staged_sales_report() == first
     assert (first / MARKER_FILE).is_file() and (first / "sales_report" / "extractor.py").is_file()
 
