@@ -1,8 +1,9 @@
 """Layer 5 for the ops, account and reports stacks: real `terraform apply` against moto of notebookly's
 prod ops stack (tier alarms, dashboard, CloudTrail with the CIS alarms, the budget, billing and
 endpoint alarms in us-east-1 while the environment lives in ap-south-1) and account stack (password
-policy, MFA-only admins, GitHub OIDC deploy role), and cafe-nimbus's prod reports stack (the daily
-sales report: schedule, two functions in the VPC, the hand-over, dead-letter queue, alarms).
+policy, MFA-only admins, GitHub OIDC deploy role), and cafe-nimbus's prod ops stack (seed 000's alarms,
+dashboard and trail) with its reports stack over it (the daily sales report: schedule, two functions
+in the VPC, the hand-over, dead-letter queue, alarms on the ops topic).
 
 The network is applied for real (security groups and Lambda VPC settings need real subnets); the
 data, compute, edge and ops exports these stacks read are seeded into the S3 remote state, because the
@@ -28,16 +29,17 @@ pytestmark = [pytest.mark.emulator, pytest.mark.xdist_group("emulator-ops")]
 SEEDED_LAYERS = ("data", "compute", "edge", "ops")
 
 
-def _prepare(blueprint: str, root: Path, moto: MotoServer, applied: str) -> EmulatedEnvironment:
-    """Synthesize prod, create the state bucket, apply the network, seed the other producers' outputs."""
+def _prepare(blueprint: str, root: Path, moto: MotoServer, *applied: str) -> EmulatedEnvironment:
+    """Synthesize prod, create the state bucket, apply the network, seed the outputs of the producers the
+    `applied` stacks read (those applied here for real excepted)."""
     env = EmulatedEnvironment(config=load(blueprint, "prod"), root=root, moto=moto)
     env.synthesize()
     network = env.workdir("network")
     network.init()
     network.apply()
-    for layer in env.producers_of(applied):
-        if layer in SEEDED_LAYERS:
-            env.seed(layer)
+    producers = {layer for stack in applied for layer in env.producers_of(stack)}
+    for layer in sorted(producers & set(SEEDED_LAYERS) - set(applied)):
+        env.seed(layer)
     return env
 
 
@@ -55,7 +57,7 @@ def notebookly(moto, tmp_path_factory) -> EmulatedEnvironment:
 
 @pytest.fixture(scope="module")
 def cafe(moto, tmp_path_factory) -> EmulatedEnvironment:
-    return _prepare("cafe-nimbus", tmp_path_factory.mktemp("reports-cafe-nimbus"), moto, "reports")
+    return _prepare("cafe-nimbus", tmp_path_factory.mktemp("ops-cafe-nimbus"), moto, "ops", "reports")
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +66,13 @@ def ops(notebookly) -> TerraformWorkdir:
 
 
 @pytest.fixture(scope="module")
-def reports(cafe) -> TerraformWorkdir:
+def cafe_ops(cafe) -> TerraformWorkdir:
+    return cafe.workdir("ops")
+
+
+@pytest.fixture(scope="module")
+def reports(cafe, cafe_ops) -> TerraformWorkdir:
+    """Reads the alarm topic of cafe-nimbus's ops stack, applied for real before it."""
     return cafe.workdir("reports")
 
 
@@ -150,6 +158,32 @@ def test_ops_destroys_cleanly(notebookly, ops):
         AlarmNamePrefix=notebookly.config.name_prefix)["MetricAlarms"]
 
 
+def test_cafe_nimbus_ops_stack_applies_and_plans_clean(cafe_ops):
+    cafe_ops.init()
+    cafe_ops.apply()
+    assert cafe_ops.plan(detailed_exitcode=True) == 0, cafe_ops.last_plan_output
+
+
+def test_cafe_nimbus_alarms_reach_operations_and_the_trail_records(cafe, cafe_ops):
+    """Seed 000's "what I'd add in production": alarms that reach people, a dashboard, CloudTrail."""
+    outputs, config = outputs_of(cafe_ops), cafe.config
+    topic = outputs["alarm_topic_arn"]
+    subscriptions = cafe.client("sns").list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    assert {(s["Protocol"], s["Endpoint"]) for s in subscriptions} == {
+        ("email", email) for email in config.ops.alarm_subscribers.emails}
+    assert cafe.client("sns").get_topic_attributes(TopicArn=topic)["Attributes"]["KmsMasterKeyId"]
+    alarms = cafe.client("cloudwatch").describe_alarms(AlarmNamePrefix=config.name_prefix)["MetricAlarms"]
+    assert len(alarms) > 15 and all(a["AlarmActions"] == [topic] for a in alarms), [
+        (a["AlarmName"], a["AlarmActions"]) for a in alarms if a["AlarmActions"] != [topic]]
+    names = {a["AlarmName"] for a in alarms}
+    assert {f"{config.name_prefix}-web-disk-high", f"{config.name_prefix}-web-below-minimum"} <= names, sorted(names)
+    dashboards = cafe.client("cloudwatch").list_dashboards()["DashboardEntries"]
+    assert outputs["dashboard_name"] in {d["DashboardName"] for d in dashboards}
+    (trail,) = [t for t in cafe.client("cloudtrail").describe_trails()["trailList"]
+                if t["TrailARN"] == outputs["trail_arn"]]
+    assert trail["IsMultiRegionTrail"] and trail["LogFileValidationEnabled"] and trail["KmsKeyId"]
+
+
 def test_reports_stack_applies_and_plans_clean(reports):
     reports.init()
     reports.apply()
@@ -182,3 +216,12 @@ def test_reports_destroy_cleanly(cafe, reports):
     reports.destroy()
     assert not cafe.client("lambda").list_functions()["Functions"]
     assert not cafe.client("scheduler").list_schedules()["Schedules"]
+
+
+def test_cafe_nimbus_ops_destroys_cleanly(cafe, cafe_ops):
+    outputs = outputs_of(cafe_ops)
+    stop_access_logging(cafe_ops)
+    empty_named_buckets(cafe.client("s3"), [outputs["trail_bucket_name"], outputs["trail_access_log_bucket_name"]])
+    cafe_ops.destroy()
+    assert not cafe.client("cloudtrail").describe_trails()["trailList"]
+    assert not cafe.client("cloudwatch").describe_alarms(AlarmNamePrefix=cafe.config.name_prefix)["MetricAlarms"]
