@@ -8,7 +8,7 @@ import json
 from types import SimpleNamespace
 
 import pytest
-from cdktf import TerraformDataSource, TerraformResource, TerraformStack
+from cdktf import TerraformStack
 from cdktf import Testing as CdktfTesting
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
@@ -30,7 +30,9 @@ from modules.audit import (
 from modules.billing import BillingGuard, BillingGuardProps, budgets_publish_statement
 from modules.kms import EncryptionKey, EncryptionKeyProps
 from modules.s3_bucket import SecureBucket, SecureBucketProps
+from tests.construct_paths import ConstructPaths, synth_with_paths
 
+STACK = "audit-test"
 REGION, ACCOUNT = "eu-west-1", "123456789012"
 TRAIL = "shop-prod-audit"
 TRAIL_ARN = f"arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/{TRAIL}"
@@ -74,7 +76,7 @@ def _guardrail_props(**overrides) -> AccountGuardrailsProps:
 def synthesized(tmp_path_factory):
     """One stack with every construct (and variants), synthesized once: (document, constructs, folder)."""
     app = CdktfTesting.app()
-    stack = TerraformStack(app, "audit-test")
+    stack = TerraformStack(app, STACK)
     AwsProvider(stack, "aws", region=REGION)
     us_east_1 = AwsProvider(stack, "aws-us-east-1", region="us-east-1", alias="us-east-1")
     key = EncryptionKey(stack, "audit-key", EncryptionKeyProps(
@@ -103,13 +105,8 @@ def synthesized(tmp_path_factory):
         name_prefix="shop-dev", github_branches=["develop"], github_environments=[],
         existing_oidc_provider_arn=EXISTING_OIDC, iam_permissions_boundary_arn=BOUNDARY,
         managed_services=["ec2", "logs"], max_password_age_days=None, minimum_password_length=20))
-    text = CdktfTesting.synth(stack)
     folder = tmp_path_factory.mktemp("audit-stack")
-    (folder / "cdk.tf.json").write_text(text)
-    document = json.loads(text)
-    document["__paths__"] = {c.node.path: c.friendly_unique_id for c in stack.node.find_all()
-                             if isinstance(c, (TerraformResource, TerraformDataSource))}
-    return document, built, folder
+    return synth_with_paths(stack, folder), built, folder
 
 
 @pytest.fixture(scope="module")
@@ -117,18 +114,9 @@ def document(synthesized):
     return synthesized[0]
 
 
-def _logical_at(document, resource_type, path: str, kind: str = "resource") -> str:
-    logical = document["__paths__"][f"audit-test/{path}"]
-    assert logical in document[kind][resource_type], f"{path} is not a {resource_type}"
-    return logical
-
-
-def _at(document, resource_type, path: str) -> dict:
-    return document["resource"][resource_type][_logical_at(document, resource_type, path)]
-
-
-def _ref(document, resource_type, path: str, attribute: str = "id") -> str:
-    return "${%s.%s.%s}" % (resource_type, _logical_at(document, resource_type, path), attribute)
+def _paths(document) -> ConstructPaths:
+    """Reads `document` by construct path below the test stack."""
+    return ConstructPaths(document, STACK)
 
 
 def _policy(document, reference: str) -> dict:
@@ -137,8 +125,7 @@ def _policy(document, reference: str) -> dict:
 
 
 def _document_at(document, path: str) -> dict:
-    return document["data"]["aws_iam_policy_document"][_logical_at(document, "aws_iam_policy_document", path,
-                                                                   "data")]
+    return _paths(document).at("aws_iam_policy_document", path, "data")
 
 
 def _statement(policy: dict, sid: str) -> dict:
@@ -152,14 +139,14 @@ def _conditions(statement: dict) -> set[tuple[str, str, tuple[str, ...]]]:
 
 
 def _key_arn(document) -> str:
-    return _ref(document, "aws_kms_key", "audit-key/key", "arn")
+    return _paths(document).ref("aws_kms_key", "audit-key/key", "arn")
 
 
 # -- CloudTrail ---------------------------------------------------------------------------------------
 
 
 def test_trail_is_multi_region_with_global_events_log_file_validation_and_the_customer_key(document):
-    trail = _at(document, "aws_cloudtrail", "trail/trail")
+    trail = _paths(document).at("aws_cloudtrail", "trail/trail")
     assert trail["name"] == TRAIL
     assert trail["is_multi_region_trail"] is True and trail["include_global_service_events"] is True
     assert trail["enable_log_file_validation"] is True and trail["enable_logging"] is True
@@ -169,44 +156,44 @@ def test_trail_is_multi_region_with_global_events_log_file_validation_and_the_cu
 
 
 def test_trail_delivers_to_its_bucket_and_log_group_once_both_admit_it(document):
-    trail = _at(document, "aws_cloudtrail", "trail/trail")
-    assert trail["s3_bucket_name"] == _ref(document, "aws_s3_bucket", "trail-bucket/bucket", "bucket")
-    assert trail["cloud_watch_logs_group_arn"] == _ref(document, "aws_cloudwatch_log_group", "trail/log-group",
-                                                       "arn") + ":*"
-    assert trail["cloud_watch_logs_role_arn"] == _ref(document, "aws_iam_role", "trail/role", "arn")
+    paths = _paths(document)
+    trail = paths.at("aws_cloudtrail", "trail/trail")
+    assert trail["s3_bucket_name"] == paths.ref("aws_s3_bucket", "trail-bucket/bucket", "bucket")
+    assert trail["cloud_watch_logs_group_arn"] == paths.ref("aws_cloudwatch_log_group", "trail/log-group", "arn") + ":*"
+    assert trail["cloud_watch_logs_role_arn"] == paths.ref("aws_iam_role", "trail/role", "arn")
     assert set(trail["depends_on"]) == {
-        "aws_s3_bucket_policy." + _logical_at(document, "aws_s3_bucket_policy", "trail-bucket/policy"),
-        "aws_iam_role_policy." + _logical_at(document, "aws_iam_role_policy", "trail/role-policy")}
+        "aws_s3_bucket_policy." + paths.logical_at("aws_s3_bucket_policy", "trail-bucket/policy"),
+        "aws_iam_role_policy." + paths.logical_at("aws_iam_role_policy", "trail/role-policy")}
 
 
 def test_trail_log_group_is_encrypted_with_the_key_and_kept_a_year(document):
-    group = _at(document, "aws_cloudwatch_log_group", "trail/log-group")
+    group = _paths(document).at("aws_cloudwatch_log_group", "trail/log-group")
     assert group["name"] == LOG_GROUP and group["kms_key_id"] == _key_arn(document)
     assert group["retention_in_days"] == 365
 
 
 def test_logs_role_is_trusted_by_cloudtrail_and_writes_only_the_trail_log_streams(document):
-    role = _at(document, "aws_iam_role", "trail/role")
+    role = _paths(document).at("aws_iam_role", "trail/role")
     assert role["name"] == f"{TRAIL}-cloudtrail-to-logs"
     (trust,) = _policy(document, role["assume_role_policy"])["statement"]
     assert trust["actions"] == ["sts:AssumeRole"]
     assert trust["principals"] == [{"type": "Service", "identifiers": ["cloudtrail.amazonaws.com"]}]
     assert "condition" not in trust  # CloudTrail sends no source context when assuming this role
-    inline = _at(document, "aws_iam_role_policy", "trail/role-policy")
-    assert inline["role"] == _ref(document, "aws_iam_role", "trail/role")
+    inline = _paths(document).at("aws_iam_role_policy", "trail/role-policy")
+    assert inline["role"] == _paths(document).ref("aws_iam_role", "trail/role")
     policy = _policy(document, inline["policy"])
-    streams = _ref(document, "aws_cloudwatch_log_group", "trail/log-group", "arn") + \
+    streams = _paths(document).ref("aws_cloudwatch_log_group", "trail/log-group", "arn") + \
         f":log-stream:{ACCOUNT}_CloudTrail_*"
     assert sorted((s["actions"], s["resources"]) for s in policy["statement"]) == [
         (["logs:CreateLogStream"], [streams]), (["logs:PutLogEvents"], [streams])]
     assert all(s.get("effect", "Allow") == "Allow" and "condition" not in s for s in policy["statement"])
     attached = [a for a in document["resource"].get("aws_iam_role_policy_attachment", {}).values()
-                if a["role"] == _ref(document, "aws_iam_role", "trail/role", "name")]
+                if a["role"] == _paths(document).ref("aws_iam_role", "trail/role", "name")]
     assert attached == []
 
 
 def test_trail_key_admits_cloudtrail_for_this_trail_and_logs_for_its_group_only(document):
-    policy = _policy(document, _at(document, "aws_kms_key", "audit-key/key")["policy"])
+    policy = _policy(document, _paths(document).at("aws_kms_key", "audit-key/key")["policy"])
     cloudtrail = _statement(policy, "AllowCloudtrail")
     assert cloudtrail["principals"] == [{"type": "Service", "identifiers": ["cloudtrail.amazonaws.com"]}]
     assert set(cloudtrail["actions"]) == {"kms:GenerateDataKey*", "kms:DescribeKey"}
@@ -221,8 +208,8 @@ def test_trail_key_admits_cloudtrail_for_this_trail_and_logs_for_its_group_only(
 
 
 def test_trail_bucket_admits_cloudtrail_for_this_trail_only(document):
-    policy = _policy(document, _at(document, "aws_s3_bucket_policy", "trail-bucket/policy")["policy"])
-    bucket_arn = _ref(document, "aws_s3_bucket", "trail-bucket/bucket", "arn")
+    policy = _policy(document, _paths(document).at("aws_s3_bucket_policy", "trail-bucket/policy")["policy"])
+    bucket_arn = _paths(document).ref("aws_s3_bucket", "trail-bucket/bucket", "arn")
     acl, delivery = _statement(policy, "AllowCloudTrailAclCheck"), _statement(policy, "AllowCloudTrailDelivery")
     for statement in (acl, delivery):
         assert statement["principals"] == [{"type": "Service", "identifiers": ["cloudtrail.amazonaws.com"]}]
@@ -234,7 +221,7 @@ def test_trail_bucket_admits_cloudtrail_for_this_trail_only(document):
 
 
 def test_buckets_without_the_trail_prop_keep_their_policy(document):
-    policy = _policy(document, _at(document, "aws_s3_bucket_policy", "access-logs/policy")["policy"])
+    policy = _policy(document, _paths(document).at("aws_s3_bucket_policy", "access-logs/policy")["policy"])
     assert [s["sid"] for s in policy["statement"]] == ["DenyInsecureTransport", "DenyOutdatedTls",
                                                        "AllowServerAccessLogDelivery"]
 
@@ -294,25 +281,26 @@ def test_all_fifteen_cis_monitoring_controls_are_there():
 
 @pytest.mark.parametrize("key", sorted(CIS_PATTERNS))
 def test_cis_filter_pattern_is_the_benchmarks(document, key):
-    metric_filter = _at(document, "aws_cloudwatch_log_metric_filter", f"security-alarms/{key}-filter")
+    metric_filter = _paths(document).at("aws_cloudwatch_log_metric_filter", f"security-alarms/{key}-filter")
     assert metric_filter["pattern"] == CIS_PATTERNS[key]
 
 
 @pytest.mark.parametrize("key", sorted(CIS_EVENTS))
 def test_cis_filter_matches_the_controls_events(document, key):
-    pattern = _at(document, "aws_cloudwatch_log_metric_filter", f"security-alarms/{key}-filter")["pattern"]
+    pattern = _paths(document).at("aws_cloudwatch_log_metric_filter", f"security-alarms/{key}-filter")["pattern"]
     assert pattern.startswith("{") and pattern.endswith("}")
     assert all(event in pattern for event in CIS_EVENTS[key])
 
 
 @pytest.mark.parametrize("control", CIS_CONTROLS, ids=lambda c: c.key)
 def test_each_filter_counts_on_the_trail_log_group_and_its_alarm_notifies_the_topic(document, control):
-    metric_filter = _at(document, "aws_cloudwatch_log_metric_filter", f"security-alarms/{control.key}-filter")
+    paths = _paths(document)
+    metric_filter = paths.at("aws_cloudwatch_log_metric_filter", f"security-alarms/{control.key}-filter")
     assert metric_filter["name"] == f"shop-prod-{control.key}"
-    assert metric_filter["log_group_name"] == _ref(document, "aws_cloudwatch_log_group", "trail/log-group", "name")
+    assert metric_filter["log_group_name"] == paths.ref("aws_cloudwatch_log_group", "trail/log-group", "name")
     assert metric_filter["metric_transformation"] == {
         "name": control.metric_name, "namespace": "shop/prod/Security", "value": "1"}
-    alarm = _at(document, "aws_cloudwatch_metric_alarm", f"security-alarms/{control.key}-alarm")
+    alarm = paths.at("aws_cloudwatch_metric_alarm", f"security-alarms/{control.key}-alarm")
     assert alarm["alarm_name"] == f"shop-prod-{control.key}"
     assert alarm["alarm_description"].startswith(f"CIS AWS Foundations {control.cis}: ")
     assert (alarm["namespace"], alarm["metric_name"]) == ("shop/prod/Security", control.metric_name)
@@ -333,19 +321,19 @@ def test_security_alarms_are_exactly_one_per_control(document):
 
 
 def test_billing_alarm_watches_estimated_usd_charges_in_us_east_1(document):
-    alarm = _at(document, "aws_cloudwatch_metric_alarm", "billing/estimated-charges-alarm")
+    alarm = _paths(document).at("aws_cloudwatch_metric_alarm", "billing/estimated-charges-alarm")
     assert alarm["provider"] == "aws.us-east-1"
     assert (alarm["namespace"], alarm["metric_name"]) == ("AWS/Billing", "EstimatedCharges")
     assert alarm["dimensions"] == {"Currency": "USD"}
     assert (alarm["statistic"], alarm["period"]) == ("Maximum", 21600)
     assert alarm["threshold"] == 1500 and alarm["comparison_operator"] == "GreaterThanThreshold"
     assert alarm["alarm_actions"] == alarm["ok_actions"] == [BILLING_TOPIC]
-    other = _at(document, "aws_cloudwatch_metric_alarm", "email-only-billing/estimated-charges-alarm")
+    other = _paths(document).at("aws_cloudwatch_metric_alarm", "email-only-billing/estimated-charges-alarm")
     assert other["threshold"] == 150 and other["provider"] == "aws.us-east-1"
 
 
 def test_budget_is_a_monthly_cost_limit_with_actual_and_forecast_notifications(document):
-    budget = _at(document, "aws_budgets_budget", "billing/budget")
+    budget = _paths(document).at("aws_budgets_budget", "billing/budget")
     assert (budget["name"], budget["account_id"]) == ("shop-prod", ACCOUNT)
     assert (budget["budget_type"], budget["time_unit"]) == ("COST", "MONTHLY")
     assert (budget["limit_amount"], budget["limit_unit"]) == ("1500.00", "USD")
@@ -362,7 +350,7 @@ def test_budget_is_a_monthly_cost_limit_with_actual_and_forecast_notifications(d
 
 
 def test_budget_without_forecast_or_topic_notifies_emails_on_actual_spend(document):
-    budget = _at(document, "aws_budgets_budget", "email-only-billing/budget")
+    budget = _paths(document).at("aws_budgets_budget", "email-only-billing/budget")
     assert budget["limit_amount"] == "99.50"
     (notification,) = budget["notification"]
     assert (notification["threshold"], notification["notification_type"]) == (90, "ACTUAL")
@@ -382,23 +370,23 @@ def test_budgets_may_publish_to_the_topic_for_this_account_only(document):
 
 
 def test_password_policy_is_long_complex_not_reused_and_expires(document):
-    policy = _at(document, "aws_iam_account_password_policy", "guardrails/password-policy")
+    policy = _paths(document).at("aws_iam_account_password_policy", "guardrails/password-policy")
     assert policy["minimum_password_length"] == 14 and policy["password_reuse_prevention"] == 24
     assert policy["max_password_age"] == 90 and policy["hard_expiry"] is False
     assert all(policy[f"require_{kind}"] is True for kind in (
         "lowercase_characters", "uppercase_characters", "numbers", "symbols"))
     assert policy["allow_users_to_change_password"] is True
-    other = _at(document, "aws_iam_account_password_policy", "bounded-guardrails/password-policy")
+    other = _paths(document).at("aws_iam_account_password_policy", "bounded-guardrails/password-policy")
     assert other["minimum_password_length"] == 20 and "max_password_age" not in other
 
 
 def test_admins_can_do_nothing_but_set_up_mfa_without_mfa(document):
-    group = _at(document, "aws_iam_group", "guardrails/admins-group")
+    group = _paths(document).at("aws_iam_group", "guardrails/admins-group")
     assert group["name"] == "shop-prod-admins"
-    attachment = _at(document, "aws_iam_group_policy_attachment", "guardrails/admins-policy-attachment")
-    assert attachment["group"] == _ref(document, "aws_iam_group", "guardrails/admins-group", "name")
-    assert attachment["policy_arn"] == _ref(document, "aws_iam_policy", "guardrails/admins-policy", "arn")
-    policy = _policy(document, _at(document, "aws_iam_policy", "guardrails/admins-policy")["policy"])
+    attachment = _paths(document).at("aws_iam_group_policy_attachment", "guardrails/admins-policy-attachment")
+    assert attachment["group"] == _paths(document).ref("aws_iam_group", "guardrails/admins-group", "name")
+    assert attachment["policy_arn"] == _paths(document).ref("aws_iam_policy", "guardrails/admins-policy", "arn")
+    policy = _policy(document, _paths(document).at("aws_iam_policy", "guardrails/admins-policy")["policy"])
     deny = _statement(policy, "BlockMostAccessUnlessSignedInWithMFA")
     assert deny["effect"] == "Deny" and deny["resources"] == ["*"] and "actions" not in deny
     assert set(deny["not_actions"]) == set(MFA_SELF_SERVICE) == {
@@ -417,7 +405,7 @@ def test_admins_can_do_nothing_but_set_up_mfa_without_mfa(document):
 
 
 def test_github_oidc_provider_trusts_the_actions_issuer_for_sts(document):
-    provider = _at(document, "aws_iam_openid_connect_provider", "guardrails/github-oidc-provider")
+    provider = _paths(document).at("aws_iam_openid_connect_provider", "guardrails/github-oidc-provider")
     assert provider["url"] == "https://token.actions.githubusercontent.com"
     assert provider["client_id_list"] == ["sts.amazonaws.com"]
     assert provider["thumbprint_list"] == ["6938fd4d98bab03faadb97b34396831e3780aea1",
@@ -426,17 +414,18 @@ def test_github_oidc_provider_trusts_the_actions_issuer_for_sts(document):
 
 
 def test_deploy_role_is_assumable_only_from_the_repositorys_main_branch_and_environment(document):
-    role = _at(document, "aws_iam_role", "guardrails/deploy-role")
+    paths = _paths(document)
+    role = paths.at("aws_iam_role", "guardrails/deploy-role")
     assert role["name"] == "shop-prod-github-deploy" and role["max_session_duration"] == 3600
     (trust,) = _policy(document, role["assume_role_policy"])["statement"]
     assert trust["actions"] == ["sts:AssumeRoleWithWebIdentity"]
     assert trust["principals"] == [{"type": "Federated", "identifiers": [
-        _ref(document, "aws_iam_openid_connect_provider", "guardrails/github-oidc-provider", "arn")]}]
+        paths.ref("aws_iam_openid_connect_provider", "guardrails/github-oidc-provider", "arn")]}]
     assert _conditions(trust) == {
         ("StringEquals", "token.actions.githubusercontent.com:aud", ("sts.amazonaws.com",)),
         ("StringLike", "token.actions.githubusercontent.com:sub", (
             "repo:acme/shop-infra:ref:refs/heads/main", "repo:acme/shop-infra:environment:production"))}
-    other = _policy(document, _at(document, "aws_iam_role", "bounded-guardrails/deploy-role")["assume_role_policy"])
+    other = _policy(document, paths.at("aws_iam_role", "bounded-guardrails/deploy-role")["assume_role_policy"])
     (other_trust,) = other["statement"]
     assert other_trust["principals"][0]["identifiers"] == [EXISTING_OIDC]
     assert ("StringLike", "token.actions.githubusercontent.com:sub",
@@ -444,8 +433,8 @@ def test_deploy_role_is_assumable_only_from_the_repositorys_main_branch_and_envi
 
 
 def _deploy_policy(document, path: str = "guardrails") -> dict:
-    inline = _at(document, "aws_iam_role_policy", f"{path}/deploy-policy")
-    assert inline["role"] == _ref(document, "aws_iam_role", f"{path}/deploy-role")
+    inline = _paths(document).at("aws_iam_role_policy", f"{path}/deploy-policy")
+    assert inline["role"] == _paths(document).ref("aws_iam_role", f"{path}/deploy-role")
     return _policy(document, inline["policy"])
 
 
@@ -508,10 +497,10 @@ def test_deploy_role_manages_only_resources_tagged_with_the_project(document):
 
 def test_deploy_role_cannot_touch_the_audit_resources(document):
     deny = _statement(_deploy_policy(document), "DenyTouchingProtectedResources")
-    bucket = _ref(document, "aws_s3_bucket", "trail-bucket/bucket", "arn")
+    bucket = _paths(document).ref("aws_s3_bucket", "trail-bucket/bucket", "arn")
     assert deny["effect"] == "Deny" and deny["actions"] == ["*"]
     assert deny["resources"] == [bucket, f"{bucket}/*",
-                                 _ref(document, "aws_cloudwatch_log_group", "trail/log-group", "arn"),
+                                 _paths(document).ref("aws_cloudwatch_log_group", "trail/log-group", "arn"),
                                  _key_arn(document), f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:shop-prod-*"]
     assert "DenyTouchingProtectedResources" not in {s.get("sid") for s in _deploy_policy(
         document, "bounded-guardrails")["statement"]}
@@ -541,7 +530,7 @@ def test_deploy_policy_fits_the_inline_policy_size_limit(document):
         statements = _deploy_policy(document, path)["statement"]
         estimate = len(json.dumps(statements, separators=(",", ":")))
         assert estimate < 9000, f"{path}: about {estimate} characters"
-    admins = _policy(document, _at(document, "aws_iam_policy", "guardrails/admins-policy")["policy"])["statement"]
+    admins = _policy(document, _paths(document).at("aws_iam_policy", "guardrails/admins-policy")["policy"])["statement"]
     assert len(json.dumps(admins, separators=(",", ":"))) < 5000  # managed policies: 6,144
 
 

@@ -4,11 +4,10 @@ with a default provider in eu-west-1 and one aliased to us-east-1, and their ref
 
 from __future__ import annotations
 
-import json
 from types import SimpleNamespace
 
 import pytest
-from cdktf import TerraformDataSource, TerraformLocal, TerraformResource, TerraformStack, TerraformVariable
+from cdktf import TerraformLocal, TerraformStack, TerraformVariable
 from cdktf import Testing as CdktfTesting
 from cdktf_cdktf_provider_aws.acm_certificate import AcmCertificate
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocumentStatement
@@ -42,6 +41,7 @@ from modules.kms import EncryptionKey, EncryptionKeyProps
 from modules.load_balancer import CertificateSpec, LoadBalancedTarget, PublicLoadBalancer, PublicLoadBalancerProps
 from modules.s3_bucket import SecureBucket, SecureBucketProps
 from modules.waf import WebAcl, WebAclProps
+from tests.construct_paths import ConstructPaths, synth_with_paths
 
 STACK, REGION, EDGE, ACCOUNT = "edge-test", "eu-west-1", "us-east-1", "123456789012"
 EDGE_PROVIDER = "aws.us-east-1"
@@ -128,14 +128,8 @@ def synthesized(tmp_path_factory):
         "site_zone": built.site.hosted_zone_id, "zone_id": built.zone.zone_id,
         "name_servers": built.zone.name_servers, "health_check_id": built.health.id,
         "edge_acl": built.edge_acl.arn, "certificate": built.site.certificate.arn})
-    text = CdktfTesting.synth(stack)
     folder = tmp_path_factory.mktemp("edge-stack")
-    (folder / "cdk.tf.json").write_text(text)
-    document = json.loads(text)
-    # Testing.synth drops construct paths: map each path to its logical id, for the helpers below.
-    document["__paths__"] = {c.node.path: c.friendly_unique_id for c in stack.node.find_all()
-                             if isinstance(c, (TerraformResource, TerraformDataSource))}
-    return document, built, folder
+    return synth_with_paths(stack, folder), built, folder
 
 
 @pytest.fixture(scope="module")
@@ -148,19 +142,9 @@ def built(synthesized):
     return synthesized[1]
 
 
-def _logical_at(document, resource_type, path: str) -> str:
-    """Logical id of the element whose construct path is `edge-test/<path>`."""
-    logical = document["__paths__"][f"{STACK}/{path}"]
-    assert logical in document["resource"][resource_type], f"{path} is not a {resource_type}"
-    return logical
-
-
-def _at(document, resource_type, path: str) -> dict:
-    return document["resource"][resource_type][_logical_at(document, resource_type, path)]
-
-
-def _ref(document, resource_type, path: str, attribute: str = "id") -> str:
-    return "${%s.%s.%s}" % (resource_type, _logical_at(document, resource_type, path), attribute)
+def _paths(document) -> ConstructPaths:
+    """Reads `document` by construct path below the test stack."""
+    return ConstructPaths(document, STACK)
 
 
 def _all(document, resource_type) -> dict[str, dict]:
@@ -183,25 +167,25 @@ def _conditions(statement: dict) -> set[tuple[str, str, tuple[str, ...]]]:
 
 
 def _distribution(document, path: str) -> dict:
-    return _at(document, "aws_cloudfront_distribution", f"{path}/distribution")
+    return _paths(document).at("aws_cloudfront_distribution", f"{path}/distribution")
 
 
 def _bucket_policy(document, bucket: str) -> dict:
-    return _policy(document, _at(document, "aws_s3_bucket_policy", f"{bucket}/policy")["policy"])
+    return _policy(document, _paths(document).at("aws_s3_bucket_policy", f"{bucket}/policy")["policy"])
 
 
 # -- static site: private bucket behind Origin Access Control --------------------------------------------
 
 
 def test_site_reads_the_private_bucket_through_origin_access_control_signing_always(document):
-    control = _at(document, "aws_cloudfront_origin_access_control", "site/origin-access-control")
+    control = _paths(document).at("aws_cloudfront_origin_access_control", "site/origin-access-control")
     assert control["origin_access_control_origin_type"] == "s3"
     assert (control["signing_behavior"], control["signing_protocol"]) == ("always", "sigv4")
     (origin,) = _distribution(document, "site")["origin"]
-    assert origin["origin_access_control_id"] == _ref(document, "aws_cloudfront_origin_access_control",
-                                                      "site/origin-access-control")
-    assert origin["domain_name"] == _ref(document, "aws_s3_bucket", "site-bucket/bucket",
-                                         "bucket_regional_domain_name")
+    assert origin["origin_access_control_id"] == _paths(document).ref("aws_cloudfront_origin_access_control",
+                                                                      "site/origin-access-control")
+    assert origin["domain_name"] == _paths(document).ref("aws_s3_bucket", "site-bucket/bucket",
+                                                         "bucket_regional_domain_name")
     assert "s3_origin_config" not in origin and "custom_origin_config" not in origin  # no legacy OAI, no website
 
 
@@ -210,16 +194,16 @@ def test_site_bucket_admits_only_this_distribution_to_get_objects(document):
     read = _statement(policy, "CloudFrontReadShopProdSite")
     assert read["principals"] == [{"type": "Service", "identifiers": ["cloudfront.amazonaws.com"]}]
     assert read["actions"] == ["s3:GetObject"]
-    assert read["resources"] == [_ref(document, "aws_s3_bucket", "site-bucket/bucket", "arn") + "/*"]
+    assert read["resources"] == [_paths(document).ref("aws_s3_bucket", "site-bucket/bucket", "arn") + "/*"]
     assert _conditions(read) == {("StringEquals", "AWS:SourceArn", (
-        _ref(document, "aws_cloudfront_distribution", "site/distribution", "arn"),))}
+        _paths(document).ref("aws_cloudfront_distribution", "site/distribution", "arn"),))}
     # The bucket's own statements stay, and nothing admits a public principal.
     assert [s["sid"] for s in policy["statement"]] == ["DenyInsecureTransport", "DenyOutdatedTls",
                                                        "CloudFrontReadShopProdSite"]
     for statement in policy["statement"]:
         public = any("*" in p["identifiers"] or p["type"] == "*" for p in statement.get("principals", []))
         assert not public or statement["effect"] == "Deny", statement["sid"]
-    public_access = _at(document, "aws_s3_bucket_public_access_block", "site-bucket/public-access-block")
+    public_access = _paths(document).at("aws_s3_bucket_public_access_block", "site-bucket/public-access-block")
     assert all(public_access[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls",
                                                   "restrict_public_buckets"))
 
@@ -230,7 +214,7 @@ def test_a_bucket_without_added_statements_keeps_its_policy_unchanged(document):
 
 
 def test_reader_key_grant_lets_cloudfront_only_decrypt_for_this_account(document):
-    key = _at(document, "aws_kms_key", "site-key/key")
+    key = _paths(document).at("aws_kms_key", "site-key/key")
     grant = _statement(_policy(document, key["policy"]), "AllowCloudfront")
     assert grant["principals"] == [{"type": "Service", "identifiers": ["cloudfront.amazonaws.com"]}]
     assert grant["actions"] == ["kms:Decrypt"]
@@ -266,7 +250,7 @@ def test_viewers_are_redirected_to_https_everywhere(document, path):
     behaviours = [distribution["default_cache_behavior"], *distribution.get("ordered_cache_behavior", [])]
     assert {b["viewer_protocol_policy"] for b in behaviours} == {"redirect-to-https"}
     assert {b["response_headers_policy_id"] for b in behaviours} == {
-        _ref(document, "aws_cloudfront_response_headers_policy", f"{path}/security-headers")}
+        _paths(document).ref("aws_cloudfront_response_headers_policy", f"{path}/security-headers")}
 
 
 @pytest.mark.parametrize("path", DISTRIBUTIONS)
@@ -285,17 +269,17 @@ def test_price_class_defaults_to_the_cheapest_and_is_configurable(document):
 def test_aliases_get_a_us_east_1_certificate_and_tls_1_2_at_least(document):
     site = _distribution(document, "site")
     assert site["aliases"] == [DOMAIN, f"www.{DOMAIN}"]
-    validated = _ref(document, "aws_acm_certificate_validation", "site/certificate/certificate-validation",
-                     "certificate_arn")
+    validated = _paths(document).ref("aws_acm_certificate_validation", "site/certificate/certificate-validation",
+                                     "certificate_arn")
     assert site["viewer_certificate"] == {"acm_certificate_arn": validated, "ssl_support_method": "sni-only",
                                           "minimum_protocol_version": "TLSv1.2_2021"}
-    certificate = _at(document, "aws_acm_certificate", "site/certificate/certificate")
+    certificate = _paths(document).at("aws_acm_certificate", "site/certificate/certificate")
     assert certificate["provider"] == EDGE_PROVIDER
     assert certificate["domain_name"] == DOMAIN and certificate["subject_alternative_names"] == [f"www.{DOMAIN}"]
-    records = _at(document, "aws_route53_record", "site/certificate/certificate-validation-record")
-    validation = _at(document, "aws_acm_certificate_validation", "site/certificate/certificate-validation")
+    records = _paths(document).at("aws_route53_record", "site/certificate/certificate-validation-record")
+    validation = _paths(document).at("aws_acm_certificate_validation", "site/certificate/certificate-validation")
     assert records["provider"] == validation["provider"] == EDGE_PROVIDER
-    assert records["zone_id"] == _ref(document, "aws_route53_zone", "zone/zone", "zone_id")
+    assert records["zone_id"] == _paths(document).ref("aws_route53_zone", "zone/zone", "zone_id")
     assert "domain_validation_options : option.domain_name => option" in records["for_each"]
 
 
@@ -307,7 +291,7 @@ def test_without_aliases_the_default_certificate_is_used_and_aws_fixes_its_tls_f
 
 
 def test_security_headers_policy_values(document):
-    config = _at(document, "aws_cloudfront_response_headers_policy", "site/security-headers")
+    config = _paths(document).at("aws_cloudfront_response_headers_policy", "site/security-headers")
     assert config["name"] == "shop-prod-site-security-headers"
     headers = config["security_headers_config"]
     assert headers["strict_transport_security"] == {"access_control_max_age_sec": 63072000,
@@ -317,10 +301,11 @@ def test_security_headers_policy_values(document):
     assert headers["referrer_policy"] == {"referrer_policy": "strict-origin-when-cross-origin", "override": True}
     assert headers["content_security_policy"] == {
         "content_security_policy": "default-src 'self'; img-src 'self' data:", "override": True}
-    default_csp = _at(document, "aws_cloudfront_response_headers_policy", "dev-site/security-headers")
+    default_csp = _paths(document).at("aws_cloudfront_response_headers_policy", "dev-site/security-headers")
     assert default_csp["security_headers_config"]["content_security_policy"]["content_security_policy"] == (
         "default-src 'self'")
-    api = _at(document, "aws_cloudfront_response_headers_policy", "app/security-headers")["security_headers_config"]
+    api = _paths(document).at("aws_cloudfront_response_headers_policy",
+                              "app/security-headers")["security_headers_config"]
     assert "content_security_policy" not in api and api["frame_options"]["frame_option"] == "DENY"
 
 
@@ -334,27 +319,27 @@ def test_geo_restriction_is_off_by_default_and_configurable(document):
                                                     ("dev-site", "shop-dev-site", "json"),
                                                     ("app", "shop-prod-app", "w3c")])
 def test_standard_logs_v2_are_delivered_from_us_east_1_to_the_log_bucket(document, path, name, log_format):
-    source = _at(document, "aws_cloudwatch_log_delivery_source", f"{path}/log-delivery-source")
+    paths = _paths(document)
+    source = paths.at("aws_cloudwatch_log_delivery_source", f"{path}/log-delivery-source")
     assert source == {"name": f"{name}-access-logs", "log_type": "ACCESS_LOGS", "provider": EDGE_PROVIDER,
-                      "resource_arn": _ref(document, "aws_cloudfront_distribution", f"{path}/distribution", "arn")}
-    destination = _at(document, "aws_cloudwatch_log_delivery_destination", f"{path}/log-delivery-destination")
+                      "resource_arn": paths.ref("aws_cloudfront_distribution", f"{path}/distribution", "arn")}
+    destination = paths.at("aws_cloudwatch_log_delivery_destination", f"{path}/log-delivery-destination")
     assert destination["provider"] == EDGE_PROVIDER and destination["output_format"] == log_format
     assert destination["delivery_destination_configuration"] == [{
-        "destination_resource_arn": _ref(document, "aws_s3_bucket", "access-logs/bucket", "arn")}]
-    delivery = _at(document, "aws_cloudwatch_log_delivery", f"{path}/log-delivery")
+        "destination_resource_arn": paths.ref("aws_s3_bucket", "access-logs/bucket", "arn")}]
+    delivery = paths.at("aws_cloudwatch_log_delivery", f"{path}/log-delivery")
     assert delivery["provider"] == EDGE_PROVIDER
-    assert delivery["delivery_source_name"] == _ref(document, "aws_cloudwatch_log_delivery_source",
-                                                    f"{path}/log-delivery-source", "name")
-    assert delivery["delivery_destination_arn"] == _ref(document, "aws_cloudwatch_log_delivery_destination",
-                                                        f"{path}/log-delivery-destination", "arn")
-    assert "aws_s3_bucket_policy.%s" % _logical_at(document, "aws_s3_bucket_policy", "access-logs/policy") in (
+    assert delivery["delivery_source_name"] == paths.ref("aws_cloudwatch_log_delivery_source",
+                                                         f"{path}/log-delivery-source", "name")
+    assert delivery["delivery_destination_arn"] == paths.ref("aws_cloudwatch_log_delivery_destination",
+                                                             f"{path}/log-delivery-destination", "arn")
+    assert "aws_s3_bucket_policy.%s" % paths.logical_at("aws_s3_bucket_policy", "access-logs/policy") in (
         delivery["depends_on"])
     sid = "CloudFrontLogs" + "".join(part.capitalize() for part in name.split("-"))
     write = _statement(_bucket_policy(document, "access-logs"), sid)
     assert write["principals"] == [{"type": "Service", "identifiers": ["delivery.logs.amazonaws.com"]}]
     assert write["actions"] == ["s3:PutObject"]
-    assert write["resources"] == [_ref(document, "aws_s3_bucket", "access-logs/bucket", "arn") +
-                                  f"/AWSLogs/{ACCOUNT}/*"]
+    assert write["resources"] == [paths.ref("aws_s3_bucket", "access-logs/bucket", "arn") + f"/AWSLogs/{ACCOUNT}/*"]
     assert _conditions(write) == {
         ("StringEquals", "aws:SourceAccount", (ACCOUNT,)),
         ("ArnLike", "aws:SourceArn", (f"arn:aws:logs:{EDGE}:{ACCOUNT}:delivery-source:{name}-access-logs",)),
@@ -365,9 +350,9 @@ def test_log_bucket_keeps_its_server_access_log_statement_and_ownership(document
     policy = _bucket_policy(document, "access-logs")
     assert [s["sid"] for s in policy["statement"]][:3] == ["DenyInsecureTransport", "DenyOutdatedTls",
                                                            "AllowServerAccessLogDelivery"]
-    ownership = _at(document, "aws_s3_bucket_ownership_controls", "access-logs/ownership")
+    ownership = _paths(document).at("aws_s3_bucket_ownership_controls", "access-logs/ownership")
     assert ownership["rule"] == {"object_ownership": "BucketOwnerEnforced"}  # what v2 delivery works with
-    encryption = _at(document, "aws_s3_bucket_server_side_encryption_configuration", "access-logs/encryption")
+    encryption = _paths(document).at("aws_s3_bucket_server_side_encryption_configuration", "access-logs/encryption")
     assert encryption["rule"][0]["apply_server_side_encryption_by_default"]["sse_algorithm"] == "AES256"
 
 
@@ -375,16 +360,17 @@ def test_log_bucket_keeps_its_server_access_log_statement_and_ownership(document
 
 
 def test_cloudfront_acl_lives_in_us_east_1_and_is_named_by_the_distributions(document):
-    acl = _at(document, "aws_wafv2_web_acl", "edge-acl/web-acl")
+    acl = _paths(document).at("aws_wafv2_web_acl", "edge-acl/web-acl")
     assert acl["scope"] == "CLOUDFRONT" and acl["provider"] == EDGE_PROVIDER
     groups = {r["statement"]["managed_rule_group_statement"]["name"] for r in acl["rule"]
               if "managed_rule_group_statement" in r["statement"]}
     assert {"AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesAnonymousIpList"} <= groups  # Log4j (CKV2_AWS_47)
-    log_group = _at(document, "aws_cloudwatch_log_group", "edge-acl/log-group")
+    log_group = _paths(document).at("aws_cloudwatch_log_group", "edge-acl/log-group")
     assert log_group["provider"] == EDGE_PROVIDER and log_group["name"] == "aws-waf-logs-shop-prod-edge"
-    assert log_group["kms_key_id"] == _ref(document, "aws_kms_key", "edge-key/key", "arn")
-    assert _at(document, "aws_wafv2_web_acl_logging_configuration", "edge-acl/logging")["provider"] == EDGE_PROVIDER
-    arn = _ref(document, "aws_wafv2_web_acl", "edge-acl/web-acl", "arn")
+    assert log_group["kms_key_id"] == _paths(document).ref("aws_kms_key", "edge-key/key", "arn")
+    waf_logging = _paths(document).at("aws_wafv2_web_acl_logging_configuration", "edge-acl/logging")
+    assert waf_logging["provider"] == EDGE_PROVIDER
+    arn = _paths(document).ref("aws_wafv2_web_acl", "edge-acl/web-acl", "arn")
     assert _distribution(document, "site")["web_acl_id"] == _distribution(document, "app")["web_acl_id"] == arn
     assert "web_acl_id" not in _distribution(document, "dev-site")
 
@@ -392,11 +378,11 @@ def test_cloudfront_acl_lives_in_us_east_1_and_is_named_by_the_distributions(doc
 def test_cloudfront_acl_has_no_association_and_the_regional_one_is_unchanged(document):
     associations = _all(document, "aws_wafv2_web_acl_association")
     assert list(associations.values()) == [{
-        "resource_arn": _ref(document, "aws_lb", "load-balancer/load-balancer", "arn"),
-        "web_acl_arn": _ref(document, "aws_wafv2_web_acl", "regional-acl/web-acl", "arn")}]
-    regional = _at(document, "aws_wafv2_web_acl", "regional-acl/web-acl")
+        "resource_arn": _paths(document).ref("aws_lb", "load-balancer/load-balancer", "arn"),
+        "web_acl_arn": _paths(document).ref("aws_wafv2_web_acl", "regional-acl/web-acl", "arn")}]
+    regional = _paths(document).at("aws_wafv2_web_acl", "regional-acl/web-acl")
     assert regional["scope"] == "REGIONAL" and "provider" not in regional
-    assert "provider" not in _at(document, "aws_cloudwatch_log_group", "regional-acl/log-group")
+    assert "provider" not in _paths(document).at("aws_cloudwatch_log_group", "regional-acl/log-group")
 
 
 def test_acls_are_exposed_to_the_stack(built):
@@ -430,7 +416,7 @@ def test_alb_origin_passes_requests_uncached_except_static_paths(document):
 def test_development_alb_origin_is_plain_http_to_its_own_name(document):
     (origin,) = _distribution(document, "dev-app")["origin"]
     assert origin["custom_origin_config"]["origin_protocol_policy"] == "http-only"
-    assert origin["domain_name"] == _ref(document, "aws_lb", "dev-load-balancer/load-balancer", "dns_name")
+    assert origin["domain_name"] == _paths(document).ref("aws_lb", "dev-load-balancer/load-balancer", "dns_name")
     assert "custom_header" not in origin
 
 
@@ -448,7 +434,7 @@ def test_load_balancer_certificate_keeps_its_resource_addresses(document):
     assert actual == expected
     certificate = document["resource"]["aws_acm_certificate"][expected["certificate"]]
     assert "provider" not in certificate and certificate["lifecycle"] == {"create_before_destroy": True}
-    listener = _at(document, "aws_lb_listener", "load-balancer/https-listener")
+    listener = _paths(document).at("aws_lb_listener", "load-balancer/https-listener")
     assert listener["certificate_arn"] == "${aws_acm_certificate_validation.%s.certificate_arn}" % (
         expected["certificate-validation"])
 
@@ -458,13 +444,13 @@ def test_load_balancer_certificate_keeps_its_resource_addresses(document):
 
 def test_site_names_alias_the_distribution_with_a_and_aaaa_records(document):
     records = {(r["name"], r["type"]): r for r in (
-        _at(document, "aws_route53_record", f"site-records/{label}-{kind}")
+        _paths(document).at("aws_route53_record", f"site-records/{label}-{kind}")
         for label in ("apex", "www") for kind in ("a", "aaaa"))}
     assert set(records) == {(DOMAIN, "A"), (DOMAIN, "AAAA"), (f"www.{DOMAIN}", "A"), (f"www.{DOMAIN}", "AAAA")}
     for record in records.values():
-        assert record["zone_id"] == _ref(document, "aws_route53_zone", "zone/zone", "zone_id")
+        assert record["zone_id"] == _paths(document).ref("aws_route53_zone", "zone/zone", "zone_id")
         assert record["alias"] == {
-            "name": _ref(document, "aws_cloudfront_distribution", "site/distribution", "domain_name"),
+            "name": _paths(document).ref("aws_cloudfront_distribution", "site/distribution", "domain_name"),
             "zone_id": CLOUDFRONT_HOSTED_ZONE_ID, "evaluate_target_health": False}  # Route 53 refuses True here
         assert "records" not in record and "ttl" not in record
 
@@ -473,8 +459,9 @@ def test_origin_name_aliases_the_load_balancer_and_inherits_its_health(document)
     (record,) = [r for path, r in _all(document, "aws_route53_record").items()
                  if path.startswith("origin-records")]
     assert record["name"] == f"origin.{DOMAIN}" and record["type"] == "A"  # the ALB is IPv4 only: no AAAA
-    assert record["alias"] == {"name": _ref(document, "aws_lb", "load-balancer/load-balancer", "dns_name"),
-                               "zone_id": _ref(document, "aws_lb", "load-balancer/load-balancer", "zone_id"),
+    paths = _paths(document)
+    assert record["alias"] == {"name": paths.ref("aws_lb", "load-balancer/load-balancer", "dns_name"),
+                               "zone_id": paths.ref("aws_lb", "load-balancer/load-balancer", "zone_id"),
                                "evaluate_target_health": True}
 
 
@@ -486,31 +473,31 @@ def test_a_zone_and_dns_name_pair_is_a_target_too(document):
 
 
 def test_created_zone_logs_queries_to_us_east_1(document):
-    zone = _at(document, "aws_route53_zone", "zone/zone")
+    paths = _paths(document)
+    zone = paths.at("aws_route53_zone", "zone/zone")
     assert zone["name"] == DOMAIN and zone["force_destroy"] is False and "vpc" not in zone  # public
-    group = _at(document, "aws_cloudwatch_log_group", "zone/query-log-group")
+    group = paths.at("aws_cloudwatch_log_group", "zone/query-log-group")
     assert group["name"] == f"/aws/route53/{DOMAIN}" and group["provider"] == EDGE_PROVIDER
-    assert group["kms_key_id"] == _ref(document, "aws_kms_key", "edge-key/key", "arn")
+    assert group["kms_key_id"] == paths.ref("aws_kms_key", "edge-key/key", "arn")
     assert group["retention_in_days"] == 365
-    policy = _at(document, "aws_cloudwatch_log_resource_policy", "zone/query-log-policy")
+    policy = paths.at("aws_cloudwatch_log_resource_policy", "zone/query-log-policy")
     assert policy["provider"] == EDGE_PROVIDER
     statement = _statement(_policy(document, policy["policy_document"]), "Route53QueryLogs")
     assert statement["principals"] == [{"type": "Service", "identifiers": ["route53.amazonaws.com"]}]
     assert statement["actions"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
-    assert statement["resources"] == [_ref(document, "aws_cloudwatch_log_group", "zone/query-log-group", "arn") + ":*"]
-    zone_id = _ref(document, "aws_route53_zone", "zone/zone", "zone_id")
+    assert statement["resources"] == [paths.ref("aws_cloudwatch_log_group", "zone/query-log-group", "arn") + ":*"]
+    zone_id = paths.ref("aws_route53_zone", "zone/zone", "zone_id")
     assert _conditions(statement) == {("StringEquals", "aws:SourceAccount", (ACCOUNT,)),
                                       ("ArnLike", "aws:SourceArn", (f"arn:aws:route53:::hostedzone/{zone_id}",))}
-    query_log = _at(document, "aws_route53_query_log", "zone/query-log")
+    query_log = paths.at("aws_route53_query_log", "zone/query-log")
     assert query_log["zone_id"] == zone_id and query_log["provider"] == EDGE_PROVIDER
-    assert query_log["cloudwatch_log_group_arn"] == _ref(document, "aws_cloudwatch_log_group",
-                                                         "zone/query-log-group", "arn")
-    assert query_log["depends_on"] == ["aws_cloudwatch_log_resource_policy.%s" % _logical_at(
-        document, "aws_cloudwatch_log_resource_policy", "zone/query-log-policy")]
+    assert query_log["cloudwatch_log_group_arn"] == paths.ref("aws_cloudwatch_log_group", "zone/query-log-group", "arn")
+    assert query_log["depends_on"] == ["aws_cloudwatch_log_resource_policy.%s" % paths.logical_at(
+        "aws_cloudwatch_log_resource_policy", "zone/query-log-policy")]
 
 
 def test_query_log_key_grant_admits_us_east_1_logs_for_route53_groups_only(document):
-    key = _at(document, "aws_kms_key", "edge-key/key")
+    key = _paths(document).at("aws_kms_key", "edge-key/key")
     assert key["provider"] == EDGE_PROVIDER
     statement = _statement(_policy(document, key["policy"]), "AllowLogs")
     assert statement["principals"] == [{"type": "Service", "identifiers": [f"logs.{EDGE}.amazonaws.com"]}]
@@ -525,24 +512,23 @@ def test_reused_zone_creates_nothing(document, built):
 
 
 def test_health_checks_probe_https_from_three_or_more_regions(document):
-    check = _at(document, "aws_route53_health_check", "site-health/health-check")
+    check = _paths(document).at("aws_route53_health_check", "site-health/health-check")
     assert check == {"type": "HTTPS", "fqdn": DOMAIN, "port": 443, "resource_path": "/index.html",
                      "enable_sni": True, "failure_threshold": 3, "request_interval": 30, "measure_latency": True,
                      "regions": ["us-east-1", "eu-west-1", "ap-southeast-1"]}
-    matching = _at(document, "aws_route53_health_check", "app-health/health-check")
+    matching = _paths(document).at("aws_route53_health_check", "app-health/health-check")
     assert matching["type"] == "HTTPS_STR_MATCH" and matching["search_string"] == "ok"
     assert len(matching["regions"]) == 4
 
 
 def test_constructs_expose_what_a_stack_wires(document):
-    exposed = document["locals"]["exposed"]
-    assert exposed["health_check_id"] == _ref(document, "aws_route53_health_check", "site-health/health-check")
-    assert exposed["site_arn"] == _ref(document, "aws_cloudfront_distribution", "site/distribution", "arn")
-    assert exposed["site_zone"] == _ref(document, "aws_cloudfront_distribution", "site/distribution",
-                                        "hosted_zone_id")
-    assert exposed["name_servers"] == _ref(document, "aws_route53_zone", "zone/zone", "name_servers")
-    assert exposed["certificate"] == _ref(document, "aws_acm_certificate_validation",
-                                          "site/certificate/certificate-validation", "certificate_arn")
+    exposed, paths = document["locals"]["exposed"], _paths(document)
+    assert exposed["health_check_id"] == paths.ref("aws_route53_health_check", "site-health/health-check")
+    assert exposed["site_arn"] == paths.ref("aws_cloudfront_distribution", "site/distribution", "arn")
+    assert exposed["site_zone"] == paths.ref("aws_cloudfront_distribution", "site/distribution", "hosted_zone_id")
+    assert exposed["name_servers"] == paths.ref("aws_route53_zone", "zone/zone", "name_servers")
+    assert exposed["certificate"] == paths.ref("aws_acm_certificate_validation",
+                                               "site/certificate/certificate-validation", "certificate_arn")
 
 
 def test_no_construct_sets_a_name_tag_or_a_literal_secret(document):

@@ -8,7 +8,7 @@ import json
 from types import SimpleNamespace
 
 import pytest
-from cdktf import TerraformDataSource, TerraformResource, TerraformStack
+from cdktf import TerraformStack
 from cdktf import Testing as CdktfTesting
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
@@ -40,7 +40,9 @@ from modules.monitoring import (
 )
 from modules.monitoring.dashboard import dashboard_body
 from modules.monitoring.limits import GIB, class_memory_gib
+from tests.construct_paths import ConstructPaths, synth_with_paths
 
+STACK = "monitoring-test"
 REGION, ACCOUNT = "eu-west-1", "123456789012"
 LB = "app/shop-prod/50dc6c495c0c9188"
 TARGET_GROUPS = {"web": "targetgroup/shop-prod-web/73e2d6bc24d8a067",
@@ -79,7 +81,7 @@ def synthesized(tmp_path_factory):
     """One stack with the key, the topic, an alarm set, a log filter and the dashboard: (document, constructs,
     folder)."""
     app = CdktfTesting.app()
-    stack = TerraformStack(app, "monitoring-test")
+    stack = TerraformStack(app, STACK)
     AwsProvider(stack, "aws", region=REGION)
     key = EncryptionKey(stack, "key", EncryptionKeyProps(
         alias="shop-prod-ops", description="alarm topic", account_id=ACCOUNT,
@@ -104,14 +106,8 @@ def synthesized(tmp_path_factory):
     ]
     built.dashboard = OperationsDashboard(stack, "dashboard", OperationsDashboardProps(
         name="shop-prod", region=REGION, sections=built.sections, alarm_arns=built.alarms.arns))
-    text = CdktfTesting.synth(stack)
     folder = tmp_path_factory.mktemp("monitoring-stack")
-    (folder / "cdk.tf.json").write_text(text)
-    document = json.loads(text)
-    # Testing.synth drops construct paths: map each path to its logical id, for the helpers below.
-    document["__paths__"] = {c.node.path: c.friendly_unique_id for c in stack.node.find_all()
-                             if isinstance(c, (TerraformResource, TerraformDataSource))}
-    return document, built, folder
+    return synth_with_paths(stack, folder), built, folder
 
 
 @pytest.fixture(scope="module")
@@ -119,19 +115,9 @@ def document(synthesized):
     return synthesized[0]
 
 
-def _logical_at(document, resource_type, path: str) -> str:
-    """Logical id of the element whose construct path is `monitoring-test/<path>`."""
-    logical = document["__paths__"][f"monitoring-test/{path}"]
-    assert logical in document["resource"][resource_type], f"{path} is not a {resource_type}"
-    return logical
-
-
-def _at(document, resource_type, path: str) -> dict:
-    return document["resource"][resource_type][_logical_at(document, resource_type, path)]
-
-
-def _ref(document, resource_type, path: str, attribute: str = "id") -> str:
-    return "${%s.%s.%s}" % (resource_type, _logical_at(document, resource_type, path), attribute)
+def _paths(document) -> ConstructPaths:
+    """Reads `document` by construct path below the test stack."""
+    return ConstructPaths(document, STACK)
 
 
 def _policy(document, reference: str) -> dict:
@@ -150,7 +136,7 @@ def _conditions(statement: dict) -> set[tuple[str, str, tuple[str, ...]]]:
 
 
 def _topic_arn(document) -> str:
-    return _ref(document, "aws_sns_topic", "topic/topic", "arn")
+    return _paths(document).ref("aws_sns_topic", "topic/topic", "arn")
 
 
 # -- connection limits --------------------------------------------------------------------------------
@@ -387,7 +373,7 @@ def test_every_alarm_tells_the_topic_of_alarm_and_of_ok(document):
 
 
 def test_metric_math_alarm_returns_only_the_expression(document):
-    alarm = _at(document, "aws_cloudwatch_metric_alarm", "alarms/alb-5xx-rate")
+    alarm = _paths(document).at("aws_cloudwatch_metric_alarm", "alarms/alb-5xx-rate")
     for absent in ("metric_name", "namespace", "period", "statistic", "extended_statistic", "dimensions"):
         assert absent not in alarm, absent
     queries = {q["id"]: q for q in alarm["metric_query"]}
@@ -405,23 +391,23 @@ def test_metric_math_alarm_returns_only_the_expression(document):
 
 
 def test_single_metric_alarms_carry_their_metric_and_percentiles_as_extended_statistic(document):
-    latency = _at(document, "aws_cloudwatch_metric_alarm", "alarms/alb-latency-p95")
+    latency = _paths(document).at("aws_cloudwatch_metric_alarm", "alarms/alb-latency-p95")
     assert latency["extended_statistic"] == "p95" and "statistic" not in latency
     assert (latency["metric_name"], latency["period"], latency["dimensions"]) == (
         "TargetResponseTime", 60, {"LoadBalancer": LB})
     assert "metric_query" not in latency
-    errors = _at(document, "aws_cloudwatch_metric_alarm", "alarms/backend-log-errors")
+    errors = _paths(document).at("aws_cloudwatch_metric_alarm", "alarms/backend-log-errors")
     assert (errors["namespace"], errors["metric_name"], errors["statistic"]) == (
         LOG_NAMESPACE, "shop-prod-backend-errors", "Sum")
     assert "dimensions" not in errors and "extended_statistic" not in errors
-    web = _at(document, "aws_cloudwatch_metric_alarm", "alarms/web-unhealthy-hosts")
+    web = _paths(document).at("aws_cloudwatch_metric_alarm", "alarms/web-unhealthy-hosts")
     assert web["dimensions"] == {"LoadBalancer": LB, "TargetGroup": TARGET_GROUPS["web"]}
 
 
 def test_topic_is_encrypted_with_the_key_and_subscribed_as_configured(document):
-    topic = _at(document, "aws_sns_topic", "topic/topic")
+    topic = _paths(document).at("aws_sns_topic", "topic/topic")
     assert topic["name"] == "shop-prod-alarms"
-    assert topic["kms_master_key_id"] == _ref(document, "aws_kms_key", "key/key", "arn")
+    assert topic["kms_master_key_id"] == _paths(document).ref("aws_kms_key", "key/key", "arn")
     subscriptions = document["resource"]["aws_sns_topic_subscription"].values()
     assert sorted((s["protocol"], s["endpoint"]) for s in subscriptions) == sorted(
         [("email", e) for e in EMAILS] + [("https", WEBHOOK)])
@@ -429,7 +415,7 @@ def test_topic_is_encrypted_with_the_key_and_subscribed_as_configured(document):
 
 
 def test_topic_policy_admits_cloudwatch_of_this_account_and_denies_plain_http(document):
-    topic_policy = _at(document, "aws_sns_topic_policy", "topic/policy")
+    topic_policy = _paths(document).at("aws_sns_topic_policy", "topic/policy")
     assert topic_policy["arn"] == _topic_arn(document)
     policy = _policy(document, topic_policy["policy"])
     publish = _statement(policy, "ServicesOfThisAccountPublish")
@@ -446,7 +432,7 @@ def test_topic_policy_admits_cloudwatch_of_this_account_and_denies_plain_http(do
 
 
 def test_key_policy_lets_cloudwatch_of_this_account_encrypt_for_the_topic(document):
-    key = _at(document, "aws_kms_key", "key/key")
+    key = _paths(document).at("aws_kms_key", "key/key")
     grant = _statement(_policy(document, key["policy"]), "AllowCloudwatch")
     assert grant["principals"] == [{"type": "Service", "identifiers": ["cloudwatch.amazonaws.com"]}]
     assert sorted(grant["actions"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
@@ -455,7 +441,7 @@ def test_key_policy_lets_cloudwatch_of_this_account_encrypt_for_the_topic(docume
 
 
 def test_log_filter_counts_error_lines_without_a_default_value(document):
-    log_filter = _at(document, "aws_cloudwatch_log_metric_filter", "log-errors/filter")
+    log_filter = _paths(document).at("aws_cloudwatch_log_metric_filter", "log-errors/filter")
     assert (log_filter["name"], log_filter["log_group_name"], log_filter["pattern"]) == (
         "shop-prod-backend-errors", "/ecs/shop-prod/backend", "ERROR")
     transformation = log_filter["metric_transformation"]
@@ -465,13 +451,13 @@ def test_log_filter_counts_error_lines_without_a_default_value(document):
 
 
 def test_dashboard_shows_the_alarms_and_a_graph_per_section_on_a_grid(document, synthesized):
-    dashboard = _at(document, "aws_cloudwatch_dashboard", "dashboard/dashboard")
+    dashboard = _paths(document).at("aws_cloudwatch_dashboard", "dashboard/dashboard")
     assert dashboard["dashboard_name"] == "shop-prod"
     widgets = json.loads(dashboard["dashboard_body"])["widgets"]
     alarm_widgets = [w for w in widgets if w["type"] == "alarm"]
     assert len(alarm_widgets) == 1
     assert sorted(alarm_widgets[0]["properties"]["alarms"]) == sorted(
-        _ref(document, "aws_cloudwatch_metric_alarm", f"alarms/{key}", "arn")
+        _paths(document).ref("aws_cloudwatch_metric_alarm", f"alarms/{key}", "arn")
         for key in synthesized[1].alarms.alarms)
     metric_widgets = [w for w in widgets if w["type"] == "metric"]
     assert [w["properties"]["title"] for w in metric_widgets] == [s.title for s in synthesized[1].sections]

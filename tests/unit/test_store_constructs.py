@@ -7,7 +7,7 @@ import json
 from types import SimpleNamespace
 
 import pytest
-from cdktf import TerraformDataSource, TerraformLocal, TerraformResource, TerraformStack, TerraformVariable
+from cdktf import TerraformLocal, TerraformStack, TerraformVariable
 from cdktf import Testing as CdktfTesting
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocument
 from cdktf_cdktf_provider_aws.provider import AwsProvider
@@ -17,7 +17,9 @@ from modules.cache import ValkeyCache, ValkeyCacheProps, valkey_key_grants
 from modules.file_system import SharedFileSystem, SharedFileSystemProps
 from modules.kms import EncryptionKey, EncryptionKeyProps
 from modules.queue import WorkQueue, WorkQueueProps, s3_sender_key_grant
+from tests.construct_paths import ConstructPaths, synth_with_paths
 
+STACK = "store-test"
 REGION, SECONDARY, ACCOUNT = "eu-west-1", "eu-central-1", "123456789012"
 APP_GROUP = "sg-0app"
 LOG_PREFIX = "/aws/elasticache/shop-prod"
@@ -46,7 +48,7 @@ def _backup_props(key, **overrides) -> BackupPlanProps:
 def synthesized(tmp_path_factory):
     """One stack with all four constructs and their variants, synthesized once: (document, constructs, folder)."""
     app = CdktfTesting.app()
-    stack = TerraformStack(app, "store-test")
+    stack = TerraformStack(app, STACK)
     AwsProvider(stack, "aws", region=REGION)
     secondary = AwsProvider(stack, "aws-secondary", region=SECONDARY, alias="secondary")
     key = EncryptionKey(stack, "key", EncryptionKeyProps(
@@ -76,14 +78,8 @@ def synthesized(tmp_path_factory):
         "efs_id": built.efs.file_system_id, "efs_arn": built.efs.arn, "access_points": built.efs.access_point_ids,
         "queue_url": built.queue.url, "queue_arn": built.queue.arn, "dlq_arn": built.queue.dead_letter_queue.arn,
         "vault": built.backup.vault.name, "plan": built.backup.plan.id, "role": built.backup.role.arn})
-    text = CdktfTesting.synth(stack)
     folder = tmp_path_factory.mktemp("store-stack")
-    (folder / "cdk.tf.json").write_text(text)
-    document = json.loads(text)
-    # Testing.synth drops construct paths: map each path to its logical id, for the helpers below.
-    document["__paths__"] = {c.node.path: c.friendly_unique_id for c in stack.node.find_all()
-                             if isinstance(c, (TerraformResource, TerraformDataSource))}
-    return document, built, folder
+    return synth_with_paths(stack, folder), built, folder
 
 
 @pytest.fixture(scope="module")
@@ -96,19 +92,9 @@ def built(synthesized):
     return synthesized[1]
 
 
-def _logical_at(document, resource_type, path: str) -> str:
-    """Logical id of the element whose construct path is `store-test/<path>`."""
-    logical = document["__paths__"][f"store-test/{path}"]
-    assert logical in document["resource"][resource_type], f"{path} is not a {resource_type}"
-    return logical
-
-
-def _at(document, resource_type, path: str) -> dict:
-    return document["resource"][resource_type][_logical_at(document, resource_type, path)]
-
-
-def _ref(document, resource_type, path: str, attribute: str = "id") -> str:
-    return "${%s.%s.%s}" % (resource_type, _logical_at(document, resource_type, path), attribute)
+def _paths(document) -> ConstructPaths:
+    """Reads `document` by construct path below the test stack."""
+    return ConstructPaths(document, STACK)
 
 
 def _policy(document, reference: str) -> dict:
@@ -127,12 +113,12 @@ def _conditions(statement: dict) -> set[tuple[str, str, tuple[str, ...]]]:
 
 
 def _key_arn(document, path: str = "key") -> str:
-    return _ref(document, "aws_kms_key", f"{path}/key", "arn")
+    return _paths(document).ref("aws_kms_key", f"{path}/key", "arn")
 
 
 def _only_ingress_from_clients(document, group_path: str, port: int) -> None:
-    group_id = _ref(document, "aws_security_group", f"{group_path}/group")
-    group = _at(document, "aws_security_group", f"{group_path}/group")
+    group_id = _paths(document).ref("aws_security_group", f"{group_path}/group")
+    group = _paths(document).at("aws_security_group", f"{group_path}/group")
     assert "ingress" not in group and "egress" not in group  # no inline rules: nothing else gets in or out
     ingress = [r for r in document["resource"]["aws_vpc_security_group_ingress_rule"].values()
                if r["security_group_id"] == group_id]
@@ -148,7 +134,8 @@ def _only_ingress_from_clients(document, group_path: str, port: int) -> None:
 
 
 def test_cache_is_encrypted_at_rest_with_the_key_and_requires_tls(document):
-    group = _at(document, "aws_elasticache_replication_group", "cache/replication-group")
+    paths = _paths(document)
+    group = paths.at("aws_elasticache_replication_group", "cache/replication-group")
     assert group["engine"] == "valkey" and group["engine_version"] == "7.2" and group["port"] == 6379
     assert group["at_rest_encryption_enabled"] == "true" and group["kms_key_id"] == _key_arn(document)
     assert group["transit_encryption_enabled"] is True and group["transit_encryption_mode"] == "required"
@@ -156,24 +143,25 @@ def test_cache_is_encrypted_at_rest_with_the_key_and_requires_tls(document):
     assert group["auto_minor_version_upgrade"] == "true" and group["apply_immediately"] is False
     assert group["snapshot_retention_limit"] == 7
     assert (group["snapshot_window"], group["maintenance_window"]) == ("02:00-03:00", "sun:04:00-sun:05:00")
-    assert group["subnet_group_name"] == _ref(document, "aws_elasticache_subnet_group", "cache/subnet-group", "name")
-    assert group["security_group_ids"] == [_ref(document, "aws_security_group", "cache/security-group/group")]
+    assert group["subnet_group_name"] == paths.ref("aws_elasticache_subnet_group", "cache/subnet-group", "name")
+    assert group["security_group_ids"] == [paths.ref("aws_security_group", "cache/security-group/group")]
 
 
 def test_cache_with_replicas_fails_over_across_zones(document):
-    group = _at(document, "aws_elasticache_replication_group", "cache/replication-group")
+    group = _paths(document).at("aws_elasticache_replication_group", "cache/replication-group")
     assert group["num_cache_clusters"] == 3
     assert group["automatic_failover_enabled"] is True and group["multi_az_enabled"] is True
 
 
 def test_cache_without_replicas_has_neither_failover_nor_multi_az(document):
-    group = _at(document, "aws_elasticache_replication_group", "solo-cache/replication-group")
+    group = _paths(document).at("aws_elasticache_replication_group", "solo-cache/replication-group")
     assert group["num_cache_clusters"] == 1
     assert group["automatic_failover_enabled"] is False and group["multi_az_enabled"] is False
 
 
 def test_cache_users_authenticate_with_iam_and_the_default_user_is_off(document):
-    users = {u["user_name"]: u for u in (_at(document, "aws_elasticache_user", f"cache/{kind}-user")
+    paths = _paths(document)
+    users = {u["user_name"]: u for u in (paths.at("aws_elasticache_user", f"cache/{kind}-user")
                                          for kind in ("default", "app"))}
     assert len(document["resource"]["aws_elasticache_user"]) == 4  # two per cache, nothing else
     assert set(users) == {"default", "shop-prod-sessions-app"}
@@ -183,30 +171,29 @@ def test_cache_users_authenticate_with_iam_and_the_default_user_is_off(document)
     assert app_user["user_id"] == app_user["user_name"] and app_user["authentication_mode"] == {"type": "iam"}
     assert app_user["access_string"].startswith("on ") and "-@dangerous" in app_user["access_string"]
     assert all(u["engine"] == "valkey" and "passwords" not in u for u in users.values())
-    user_group = _at(document, "aws_elasticache_user_group", "cache/user-group")
+    user_group = paths.at("aws_elasticache_user_group", "cache/user-group")
     assert user_group["engine"] == "valkey"
-    assert set(user_group["user_ids"]) == {_ref(document, "aws_elasticache_user", "cache/default-user", "user_id"),
-                                           _ref(document, "aws_elasticache_user", "cache/app-user", "user_id")}
-    group = _at(document, "aws_elasticache_replication_group", "cache/replication-group")
-    assert group["user_group_ids"] == [_ref(document, "aws_elasticache_user_group", "cache/user-group",
-                                            "user_group_id")]
+    assert set(user_group["user_ids"]) == {paths.ref("aws_elasticache_user", "cache/default-user", "user_id"),
+                                           paths.ref("aws_elasticache_user", "cache/app-user", "user_id")}
+    group = paths.at("aws_elasticache_replication_group", "cache/replication-group")
+    assert group["user_group_ids"] == [paths.ref("aws_elasticache_user_group", "cache/user-group", "user_group_id")]
 
 
 def test_cache_logs_go_to_log_groups_encrypted_with_the_key(document):
-    group = _at(document, "aws_elasticache_replication_group", "cache/replication-group")
+    paths = _paths(document)
+    group = paths.at("aws_elasticache_replication_group", "cache/replication-group")
     deliveries = {d["log_type"]: d for d in group["log_delivery_configuration"]}
     assert set(deliveries) == {"slow-log", "engine-log"}
     for kind, delivery in deliveries.items():
-        log_group = _at(document, "aws_cloudwatch_log_group", f"cache/{kind}-log-group")
+        log_group = paths.at("aws_cloudwatch_log_group", f"cache/{kind}-log-group")
         assert log_group["name"] == f"{LOG_PREFIX}/shop-prod-sessions/{kind}"
         assert log_group["kms_key_id"] == _key_arn(document) and log_group["retention_in_days"] == 365
         assert delivery["destination_type"] == "cloudwatch-logs"
-        assert delivery["destination"] == _ref(document, "aws_cloudwatch_log_group", f"cache/{kind}-log-group",
-                                               "name")
+        assert delivery["destination"] == paths.ref("aws_cloudwatch_log_group", f"cache/{kind}-log-group", "name")
 
 
 def test_cache_key_grant_admits_cloudwatch_logs_for_the_cache_log_groups_only(document):
-    key = _at(document, "aws_kms_key", "key/key")
+    key = _paths(document).at("aws_kms_key", "key/key")
     grant = _statement(_policy(document, key["policy"]), "AllowLogs")
     assert grant["principals"] == [{"type": "Service", "identifiers": [f"logs.{REGION}.amazonaws.com"]}]
     assert _conditions(grant) == {("ArnLike", "kms:EncryptionContext:aws:logs:arn",
@@ -221,33 +208,33 @@ def test_cache_connect_grant_names_the_group_and_the_app_user(document):
     statement = _statement(_app_access(document), "ConnectToShopProdSessions")
     assert statement["actions"] == ["elasticache:Connect"]
     assert statement["resources"] == [
-        _ref(document, "aws_elasticache_replication_group", "cache/replication-group", "arn"),
-        _ref(document, "aws_elasticache_user", "cache/app-user", "arn")]
+        _paths(document).ref("aws_elasticache_replication_group", "cache/replication-group", "arn"),
+        _paths(document).ref("aws_elasticache_user", "cache/app-user", "arn")]
 
 
 def _app_access(document) -> dict:
-    return document["data"]["aws_iam_policy_document"][document["__paths__"]["store-test/app-access"]]
+    return _paths(document).at("aws_iam_policy_document", "app-access", "data")
 
 
 # -- EFS ----------------------------------------------------------------------------------------------
 
 
 def test_file_system_is_encrypted_elastic_tiered_and_backed_up(document):
-    system = _at(document, "aws_efs_file_system", "efs/file-system")
+    system = _paths(document).at("aws_efs_file_system", "efs/file-system")
     assert system["encrypted"] is True and system["kms_key_id"] == _key_arn(document)
     assert system["throughput_mode"] == "elastic" and system["creation_token"] == "shop-prod-shared"
     assert system["lifecycle_policy"] == [{"transition_to_ia": "AFTER_30_DAYS"},
                                           {"transition_to_primary_storage_class": "AFTER_1_ACCESS"}]
-    backup = _at(document, "aws_efs_backup_policy", "efs/backup-policy")
+    backup = _paths(document).at("aws_efs_backup_policy", "efs/backup-policy")
     assert backup["backup_policy"] == {"status": "ENABLED"}
 
 
 def test_file_system_has_a_mount_target_per_subnet_behind_its_group(document):
-    target = _at(document, "aws_efs_mount_target", "efs/mount-target")
+    target = _paths(document).at("aws_efs_mount_target", "efs/mount-target")
     assert target["count"] == "${length(var.data_subnet_ids)}"
     assert target["subnet_id"] == "${element(var.data_subnet_ids, count.index)}"
-    assert target["security_groups"] == [_ref(document, "aws_security_group", "efs/security-group/group")]
-    assert target["file_system_id"] == _ref(document, "aws_efs_file_system", "efs/file-system")
+    assert target["security_groups"] == [_paths(document).ref("aws_security_group", "efs/security-group/group")]
+    assert target["file_system_id"] == _paths(document).ref("aws_efs_file_system", "efs/file-system")
 
 
 def test_file_system_admits_only_the_client_group_on_nfs(document):
@@ -255,16 +242,16 @@ def test_file_system_admits_only_the_client_group_on_nfs(document):
 
 
 def test_access_points_pin_the_posix_user_and_a_0750_root_directory(document):
-    web = _at(document, "aws_efs_access_point", "efs/access-point-web")
+    web = _paths(document).at("aws_efs_access_point", "efs/access-point-web")
     assert web["posix_user"] == {"uid": 1001, "gid": 1002}
     assert web["root_directory"] == {"path": "/web", "creation_info": {
         "owner_uid": 1001, "owner_gid": 1002, "permissions": "0750"}}
-    media = _at(document, "aws_efs_access_point", "efs/access-point-media")
+    media = _paths(document).at("aws_efs_access_point", "efs/access-point-media")
     assert media["root_directory"]["path"] == "/media/uploads" and media["posix_user"]["uid"] == 2000
 
 
 def test_file_system_policy_denies_plain_nfs_and_mounts_outside_an_access_point(document):
-    resource = _at(document, "aws_efs_file_system_policy", "efs/policy")
+    resource = _paths(document).at("aws_efs_file_system_policy", "efs/policy")
     assert resource["bypass_policy_lockout_safety_check"] is False
     policy = _policy(document, resource["policy"])
     assert all(s["effect"] == "Deny" for s in policy["statement"])  # no Allow: anonymous clients get nothing
@@ -280,16 +267,16 @@ def test_file_system_policy_denies_plain_nfs_and_mounts_outside_an_access_point(
     access_point = _statement(policy, "DenyAccessNotThroughAnAccessPoint")
     assert set(access_point["actions"]) == client_actions
     assert _conditions(access_point) == {("Null", "elasticfilesystem:AccessPointArn", ("true",))}
-    arn = _ref(document, "aws_efs_file_system", "efs/file-system", "arn")
+    arn = _paths(document).ref("aws_efs_file_system", "efs/file-system", "arn")
     assert all(s["resources"] == [arn] for s in policy["statement"])
 
 
 def test_mount_grant_is_scoped_to_one_access_point(document):
     statement = _statement(_app_access(document), "MountShopProdSharedWeb")
     assert statement["actions"] == ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
-    assert statement["resources"] == [_ref(document, "aws_efs_file_system", "efs/file-system", "arn")]
+    assert statement["resources"] == [_paths(document).ref("aws_efs_file_system", "efs/file-system", "arn")]
     assert _conditions(statement) == {("StringEquals", "elasticfilesystem:AccessPointArn", (
-        _ref(document, "aws_efs_access_point", "efs/access-point-web", "arn"),))}
+        _paths(document).ref("aws_efs_access_point", "efs/access-point-web", "arn"),))}
 
 
 def test_mount_grant_for_an_unknown_access_point_names_the_known_ones(built):
@@ -302,53 +289,54 @@ def test_mount_grant_for_an_unknown_access_point_names_the_known_ones(built):
 
 def test_queue_and_dead_letter_queue_use_the_customer_key(document):
     for path in ("queue/queue", "queue/dead-letter-queue"):
-        queue = _at(document, "aws_sqs_queue", path)
+        queue = _paths(document).at("aws_sqs_queue", path)
         assert queue["kms_master_key_id"] == _key_arn(document)
         assert queue["kms_data_key_reuse_period_seconds"] == 300
         assert "sqs_managed_sse_enabled" not in queue
 
 
 def test_failed_messages_move_to_the_dead_letter_queue(document):
-    queue = _at(document, "aws_sqs_queue", "plain-queue/queue")
-    dead = _at(document, "aws_sqs_queue", "plain-queue/dead-letter-queue")
+    paths = _paths(document)
+    queue = paths.at("aws_sqs_queue", "plain-queue/queue")
+    dead = paths.at("aws_sqs_queue", "plain-queue/dead-letter-queue")
     assert queue["name"] == "shop-prod-mail" and dead["name"] == "shop-prod-mail-dlq"
     assert queue["message_retention_seconds"] == 7 * 86400 and dead["message_retention_seconds"] == 14 * 86400
     assert queue["visibility_timeout_seconds"] == 300
     redrive = json.loads(queue["redrive_policy"])
-    assert redrive == {"deadLetterTargetArn": _ref(document, "aws_sqs_queue", "plain-queue/dead-letter-queue", "arn"),
+    assert redrive == {"deadLetterTargetArn": paths.ref("aws_sqs_queue", "plain-queue/dead-letter-queue", "arn"),
                        "maxReceiveCount": 3}
-    allow = _at(document, "aws_sqs_queue_redrive_allow_policy", "plain-queue/redrive-allow")
-    assert allow["queue_url"] == _ref(document, "aws_sqs_queue", "plain-queue/dead-letter-queue", "url")
+    allow = paths.at("aws_sqs_queue_redrive_allow_policy", "plain-queue/redrive-allow")
+    assert allow["queue_url"] == paths.ref("aws_sqs_queue", "plain-queue/dead-letter-queue", "url")
     assert json.loads(allow["redrive_allow_policy"]) == {
         "redrivePermission": "byQueue",
-        "sourceQueueArns": [_ref(document, "aws_sqs_queue", "plain-queue/queue", "arn")]}
+        "sourceQueueArns": [paths.ref("aws_sqs_queue", "plain-queue/queue", "arn")]}
 
 
 def test_both_queues_refuse_plain_http(document):
     for path, queue in (("queue/policy", "queue/queue"), ("queue/dead-letter-policy", "queue/dead-letter-queue"),
                         ("plain-queue/policy", "plain-queue/queue")):
-        resource = _at(document, "aws_sqs_queue_policy", path)
-        assert resource["queue_url"] == _ref(document, "aws_sqs_queue", queue, "url")
+        resource = _paths(document).at("aws_sqs_queue_policy", path)
+        assert resource["queue_url"] == _paths(document).ref("aws_sqs_queue", queue, "url")
         deny = _statement(_policy(document, resource["policy"]), "DenyInsecureTransport")
         assert deny["effect"] == "Deny" and deny["actions"] == ["sqs:*"]
         assert deny["principals"] == [{"type": "*", "identifiers": ["*"]}]
-        assert deny["resources"] == [_ref(document, "aws_sqs_queue", queue, "arn")]
+        assert deny["resources"] == [_paths(document).ref("aws_sqs_queue", queue, "arn")]
         assert _conditions(deny) == {("Bool", "aws:SecureTransport", ("false",))}
 
 
 def test_only_the_named_bucket_of_this_account_may_send(document):
-    sender = _statement(_policy(document, _at(document, "aws_sqs_queue_policy", "queue/policy")["policy"]),
+    sender = _statement(_policy(document, _paths(document).at("aws_sqs_queue_policy", "queue/policy")["policy"]),
                         "S3Notifications0")
     assert sender["principals"] == [{"type": "Service", "identifiers": ["s3.amazonaws.com"]}]
     assert sender["actions"] == ["sqs:SendMessage"]
     assert _conditions(sender) == {("ArnEquals", "aws:SourceArn", (UPLOADS,)),
                                    ("StringEquals", "aws:SourceAccount", (ACCOUNT,))}
-    plain = _policy(document, _at(document, "aws_sqs_queue_policy", "plain-queue/policy")["policy"])
+    plain = _policy(document, _paths(document).at("aws_sqs_queue_policy", "plain-queue/policy")["policy"])
     assert [s["sid"] for s in plain["statement"]] == ["DenyInsecureTransport"]
 
 
 def test_s3_sender_key_grant_is_scoped_to_the_account_and_bucket(document):
-    grant = _statement(_policy(document, _at(document, "aws_kms_key", "key/key")["policy"]), "AllowS3")
+    grant = _statement(_policy(document, _paths(document).at("aws_kms_key", "key/key")["policy"]), "AllowS3")
     assert set(grant["actions"]) == {"kms:GenerateDataKey", "kms:Decrypt"}
     assert _conditions(grant) == {("StringEquals", "aws:SourceAccount", (ACCOUNT,)),
                                   ("ArnLike", "aws:SourceArn", (UPLOADS,))}
@@ -356,7 +344,7 @@ def test_s3_sender_key_grant_is_scoped_to_the_account_and_bucket(document):
 
 def test_send_and_consume_grants_use_the_key_only_through_sqs(document):
     policy = _app_access(document)
-    queue_arn = _ref(document, "aws_sqs_queue", "queue/queue", "arn")
+    queue_arn = _paths(document).ref("aws_sqs_queue", "queue/queue", "arn")
     send, consume = _statement(policy, "SendToShopProdImages"), _statement(policy, "ConsumeShopProdImages")
     assert "sqs:SendMessage" in send["actions"] and "sqs:ReceiveMessage" not in send["actions"]
     assert {"sqs:ReceiveMessage", "sqs:DeleteMessage"} <= set(consume["actions"])
@@ -375,44 +363,45 @@ def test_send_and_consume_grants_use_the_key_only_through_sqs(document):
 
 
 def test_backup_vault_uses_the_customer_key_and_the_rule_keeps_35_days(document):
-    vault = _at(document, "aws_backup_vault", "backup/vault")
+    vault = _paths(document).at("aws_backup_vault", "backup/vault")
     assert vault["name"] == "shop-prod-daily" and vault["kms_key_arn"] == _key_arn(document)
-    (rule,) = _at(document, "aws_backup_plan", "backup/plan")["rule"]
+    (rule,) = _paths(document).at("aws_backup_plan", "backup/plan")["rule"]
     assert rule["schedule"] == "cron(0 3 * * ? *)" and rule["lifecycle"] == {"delete_after": 35}
     assert (rule["start_window"], rule["completion_window"]) == (60, 180)
     assert rule["enable_continuous_backup"] is False
-    assert rule["target_vault_name"] == _ref(document, "aws_backup_vault", "backup/vault", "name")
+    assert rule["target_vault_name"] == _paths(document).ref("aws_backup_vault", "backup/vault", "name")
     assert rule["recovery_point_tags"] == {"BackupPlan": "shop-prod-daily"}
 
 
 def test_backup_copies_to_the_secondary_vault_only_when_asked(document):
-    copy_vault = _at(document, "aws_backup_vault", "backup/copy-vault")
+    paths = _paths(document)
+    copy_vault = paths.at("aws_backup_vault", "backup/copy-vault")
     assert copy_vault["provider"] == "aws.secondary" and copy_vault["kms_key_arn"] == _key_arn(document, "copy-key")
-    (rule,) = _at(document, "aws_backup_plan", "backup/plan")["rule"]
-    assert rule["copy_action"] == [{"destination_vault_arn": _ref(document, "aws_backup_vault", "backup/copy-vault",
-                                                                  "arn"), "lifecycle": {"delete_after": 35}}]
-    (local_rule,) = _at(document, "aws_backup_plan", "local-backup/plan")["rule"]
+    (rule,) = paths.at("aws_backup_plan", "backup/plan")["rule"]
+    assert rule["copy_action"] == [{"destination_vault_arn": paths.ref("aws_backup_vault", "backup/copy-vault",
+                                                                       "arn"), "lifecycle": {"delete_after": 35}}]
+    (local_rule,) = paths.at("aws_backup_plan", "local-backup/plan")["rule"]
     assert "copy_action" not in local_rule
     assert sorted(document["resource"]["aws_backup_vault"]) == sorted(
-        _logical_at(document, "aws_backup_vault", path)
+        paths.logical_at("aws_backup_vault", path)
         for path in ("backup/vault", "backup/copy-vault", "local-backup/vault"))
 
 
 def test_backup_role_is_trusted_by_backup_for_this_account_with_the_managed_policies(document):
-    role = _at(document, "aws_iam_role", "backup/role")
+    role = _paths(document).at("aws_iam_role", "backup/role")
     assert role["name"] == "shop-prod-daily-backup"
     (trust,) = _policy(document, role["assume_role_policy"])["statement"]
     assert trust["actions"] == ["sts:AssumeRole"]
     assert trust["principals"] == [{"type": "Service", "identifiers": ["backup.amazonaws.com"]}]
     assert _conditions(trust) == {("StringEquals", "aws:SourceAccount", (ACCOUNT,))}
-    role_name = _ref(document, "aws_iam_role", "backup/role", "name")
+    role_name = _paths(document).ref("aws_iam_role", "backup/role", "name")
     attached = {a["policy_arn"] for a in document["resource"]["aws_iam_role_policy_attachment"].values()
                 if a["role"] == role_name}
     assert attached == {"arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
                         "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"}
-    selection = _at(document, "aws_backup_selection", "backup/selection")
-    assert selection["iam_role_arn"] == _ref(document, "aws_iam_role", "backup/role", "arn")
-    assert selection["plan_id"] == _ref(document, "aws_backup_plan", "backup/plan")
+    selection = _paths(document).at("aws_backup_selection", "backup/selection")
+    assert selection["iam_role_arn"] == _paths(document).ref("aws_iam_role", "backup/role", "arn")
+    assert selection["plan_id"] == _paths(document).ref("aws_backup_plan", "backup/plan")
     assert selection["resources"] == ["arn:aws:rds:eu-west-1:123456789012:db:shop-prod-main"]
 
 
