@@ -318,7 +318,7 @@ class ComputeStack(PlatformStack):
             managed_policy_arns=self._app_policies(), discoverable=bool(spec.callers),
             scaling=self._scaling(spec.scaling),
             off_hours=OffHoursSchedule(stop=off.stop, start=off.start, time_zone=off.time_zone) if off else None,
-            depends_on=depends))
+            standby=config.site == "standby", depends_on=depends))
         self.export(f"service_{variable(name)}_name", service.name, "string", f"ECS service {name}")
         self.export(f"service_{variable(name)}_log_group_name", service.log_group.name, "string",
                     f"Log group of the {name} containers (the ops stack counts its ERROR lines)")

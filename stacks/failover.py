@@ -259,9 +259,17 @@ class FailoverStack(StandbySite, PlatformStack):
                 s(sid="ScaleTheStandbyGroups", actions=["autoscaling:UpdateAutoScalingGroup"], resources=groups)]
         if compute.services:
             cluster = self.compute.get_string("cluster_name")
-            statements.append(s(sid="ScaleTheStandbyServices", actions=["ecs:DescribeServices", "ecs:UpdateService"],
-                                resources=[self._arn("ecs", f"service/{cluster}/{self._service_name(name)}")
-                                           for name in compute.services]))
+            statements += [
+                s(sid="ScaleTheStandbyServices", actions=["ecs:DescribeServices", "ecs:UpdateService"],
+                  resources=[self._arn("ecs", f"service/{cluster}/{self._service_name(name)}")
+                             for name in compute.services]),
+                # The services' scaling minimums (or scale-in undoes the failover). DescribeScalableTargets has
+                # no resource-level permissions; a target's ARN carries a generated id, so the account's targets
+                # in the standby region are the narrowest resource RegisterScalableTarget can name.
+                s(sid="DescribeTheScalingTargets", actions=["application-autoscaling:DescribeScalableTargets"],
+                  resources=["*"]),
+                s(sid="RaiseTheScalingMinimums", actions=["application-autoscaling:RegisterScalableTarget"],
+                  resources=[self._arn("application-autoscaling", "scalable-target/*")])]
         statements += [
             s(sid="ReadTargetHealth", actions=["elasticloadbalancing:DescribeTargetHealth"], resources=["*"]),
             s(sid="PinTheGate", actions=["route53:GetHealthCheck", "route53:UpdateHealthCheck"],

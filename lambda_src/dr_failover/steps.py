@@ -26,6 +26,8 @@ PRIMARY_HEALTHY, TOO_EARLY = "primary-healthy", "too-early"
 WRITABLE_INSTANCE_STATUSES = frozenset({"available", "backing-up"})
 # Waiting out the flap guard must leave the rest of the run this much of the invocation's time.
 FLAP_WAIT_LEFTOVER_SECONDS = 60.0
+# The scalable dimension of an ECS service's Application Auto Scaling target.
+ECS_DIMENSION = "ecs:service:DesiredCount"
 
 
 class StepError(Exception):
@@ -507,6 +509,20 @@ def _ecs_services(run: Run, fleets: list[EcsFleet]) -> dict[tuple[str, str], dic
     return services
 
 
+def _scaling_targets(run: Run, fleets: list[EcsFleet]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The services' Application Auto Scaling targets, by (cluster, service); a service without one is absent."""
+    client = run.aws.get("application-autoscaling", run.config.standby_region)
+    ids = {f"service/{fleet.cluster}/{fleet.service}": (fleet.cluster, fleet.service) for fleet in fleets}
+    targets: dict[tuple[str, str], dict[str, Any]] = {}
+    for chunk in _chunks(sorted(ids), 50):
+        pages = client.get_paginator("describe_scalable_targets").paginate(
+            ServiceNamespace="ecs", ResourceIds=chunk, ScalableDimension=ECS_DIMENSION
+        )
+        for page in pages:
+            targets.update({ids[t["ResourceId"]]: t for t in page.get("ScalableTargets", []) if t["ResourceId"] in ids})
+    return targets
+
+
 def _target_group_label(arn: str) -> str:
     return arn.rsplit(":", 1)[-1].split("/")[1] if "/" in arn else arn
 
@@ -566,13 +582,20 @@ def scale_standby(run: Run) -> Outcome:
                 after = "/".join(str(wanted[key]) for key in current)
                 asg_changes.append((fleet, changed, f"{fleet.label} min/desired/max {before} -> {after}"))
     ecs_changes: list[tuple[EcsFleet, str]] = []
+    minimum_changes: list[tuple[EcsFleet, dict[str, Any], str]] = []
     if ecs:
         services = _ecs_services(run, ecs)
+        targets = _scaling_targets(run, ecs)
         for fleet in ecs:
             current_count = int(services[(fleet.cluster, fleet.service)].get("desiredCount", 0))
             if current_count < fleet.desired:
                 ecs_changes.append((fleet, f"{fleet.label} desired {current_count} -> {fleet.desired}"))
-    changes = [text for _, _, text in asg_changes] + [text for _, text in ecs_changes]
+            target = targets.get((fleet.cluster, fleet.service))
+            if target is not None and int(target["MinCapacity"]) < fleet.desired:  # or scale-in undoes the failover
+                minimum_changes.append((fleet, target, f"{fleet.label} scaling minimum {target['MinCapacity']} -> "
+                                                       f"{fleet.desired}"))
+    changes = ([text for _, _, text in asg_changes] + [text for _, _, text in minimum_changes]
+               + [text for _, text in ecs_changes])
     if run.dry_run:
         ready, progress = _readiness(run)
         if not changes and ready:
@@ -582,6 +605,11 @@ def scale_standby(run: Run) -> Outcome:
     for fleet, changed, _ in asg_changes:
         run.aws.get("autoscaling", config.standby_region).update_auto_scaling_group(
             AutoScalingGroupName=fleet.name, **changed
+        )
+    for fleet, target, _ in minimum_changes:
+        run.aws.get("application-autoscaling", config.standby_region).register_scalable_target(
+            ServiceNamespace="ecs", ResourceId=target["ResourceId"], ScalableDimension=ECS_DIMENSION,
+            MinCapacity=fleet.desired, MaxCapacity=max(int(target["MaxCapacity"]), fleet.desired),
         )
     for fleet, _ in ecs_changes:
         run.aws.get("ecs", config.standby_region).update_service(

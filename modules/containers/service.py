@@ -114,6 +114,10 @@ class FargateServiceProps:
     """Register in the cluster's namespace so callers reach it at <name>.<namespace>."""
     scaling: ScalingRule = field(default_factory=ScalingRule)
     off_hours: OffHoursSchedule | None = None
+    standby: bool = False
+    """A DR standby service: Terraform creates its scaling target at min_count, the failover orchestrator
+    raises the minimum to serve, and no later apply may lower it (min_capacity is then ignored, like
+    desired_count always is). Changing a standby's minimum afterwards is done on the target itself."""
     depends_on: Sequence[ITerraformDependable] = ()
     """The listener: a target group must belong to a load balancer before a service registers in it."""
 
@@ -194,7 +198,8 @@ class FargateService(Construct):
         self.scaling_target = AppautoscalingTarget(
             self, "scaling-target", service_namespace="ecs", scalable_dimension="ecs:service:DesiredCount",
             resource_id=f"service/{props.cluster.name}/{self.service.name}",
-            min_capacity=props.min_count, max_capacity=props.max_count)
+            min_capacity=props.min_count, max_capacity=props.max_count,
+            lifecycle={"ignore_changes": ["min_capacity"]} if props.standby else None)
         self._scaling(full_name, props.scaling)
         if props.off_hours:
             self._off_hours(full_name, props.off_hours)

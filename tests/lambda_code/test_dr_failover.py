@@ -232,6 +232,12 @@ class World:
         service = self.client("ecs").describe_services(cluster="cafe-prod", services=["api"])["services"][0]
         return int(service["desiredCount"])
 
+    def ecs_scaling(self) -> tuple[int, int]:
+        """(MinCapacity, MaxCapacity) of the api service's scaling target."""
+        (target,) = self.client("application-autoscaling").describe_scalable_targets(
+            ServiceNamespace="ecs", ResourceIds=["service/cafe-prod/api"])["ScalableTargets"]
+        return int(target["MinCapacity"]), int(target["MaxCapacity"])
+
     def gate(self) -> dict[str, Any]:
         route53 = self.client("route53", "us-east-1")
         return dict(route53.get_health_check(HealthCheckId=self.gate_id)["HealthCheck"]["HealthCheckConfig"])
@@ -243,7 +249,7 @@ class World:
         assert self.parameter(REGION_PARAM) == PRIMARY
         asg = self.asg()
         assert (asg["MinSize"], asg["DesiredCapacity"], asg["MaxSize"]) == (0, 0, 0)
-        assert self.ecs_desired() == 0
+        assert self.ecs_desired() == 0 and self.ecs_scaling() == (0, 4)
         assert self.gate()["HealthThreshold"] == 1
 
 
@@ -333,6 +339,9 @@ def world(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         launchType="FARGATE",
         networkConfiguration={"awsvpcConfiguration": {"subnets": subnets, "securityGroups": [security_group]}},
     )
+    client("application-autoscaling").register_scalable_target(  # the standby's: Terraform made it at 0
+        ServiceNamespace="ecs", ResourceId="service/cafe-prod/api", ScalableDimension="ecs:service:DesiredCount",
+        MinCapacity=0, MaxCapacity=4)
 
     # DNS: endpoint check on the primary, the gate (CALCULATED, threshold = children), the failover pair.
     route53 = client("route53", "us-east-1")
@@ -738,6 +747,8 @@ def test_full_failover_of_an_instance_replica(world: World, caplog: pytest.LogCa
     asg = world.asg()
     assert (asg["MinSize"], asg["DesiredCapacity"], asg["MaxSize"]) == (2, 2, 6)
     assert world.ecs_desired() == 2
+    assert world.ecs_scaling() == (2, 4)  # scale-in can no longer take the serving service below 2
+    assert "ecs cafe-prod/api scaling minimum 0 -> 2; ecs cafe-prod/api desired 0 -> 2" in result["steps"][3]["detail"]
     assert (
         "target group web 2/2 healthy; asg cafe-prod-web 2/2 in service; ecs cafe-prod/api 2/2 running"
         in (result["steps"][3]["detail"])
@@ -1002,7 +1013,8 @@ def test_dry_run_changes_nothing_and_publishes_nothing(world: World) -> None:
         in details["update_parameters"]
     )
     assert (
-        "would raise asg cafe-prod-web min/desired/max 0/0/0 -> 2/2/6; ecs cafe-prod/api desired 0 -> 2"
+        "would raise asg cafe-prod-web min/desired/max 0/0/0 -> 2/2/6; ecs cafe-prod/api scaling minimum 0 -> 2; "
+        "ecs cafe-prod/api desired 0 -> 2"
         in (details["scale_standby"])
     )
     assert "would raise gate" in details["pin_dns"] and "HealthThreshold 1 -> 2" in details["pin_dns"]

@@ -15,12 +15,14 @@ from cdktf import Testing as CdktfTesting
 
 from configuration import BlueprintConfig, load
 from lambda_src.dr_failover.config import AsgFleet, Config, EcsFleet
+from stacks.compute import ComputeStack
 from stacks.failover import (
     DR_FAILOVER_SOURCE,
     HANDLER,
     FailoverStack,
     staged_dr_failover,
 )
+from stacks.standby import StandbyComputeStack
 from synth.app import STACK_TYPES
 from tests.support import ALL_ENVIRONMENTS, only, platform_manifest, resources
 
@@ -277,6 +279,17 @@ def test_without_a_database_there_is_nothing_to_promote_and_services_scale_too()
     assert ecs["actions"] == ["ecs:DescribeServices", "ecs:UpdateService"]
     assert ecs["resources"] == [f"arn:aws:ecs:eu-central-1:{ACCOUNT}:service/{REMOTE % ('compute', 'cluster_name')}/"
                                 f"{REMOTE % ('compute', f'service_{name}_name')}" for name in ("frontend", "backend")]
+    # the services' scaling minimums are raised too, or scale-in would undo the failover
+    assert (granted["DescribeTheScalingTargets"]["actions"], granted["DescribeTheScalingTargets"]["resources"]) == (
+        ["application-autoscaling:DescribeScalableTargets"], ["*"])
+    assert (granted["RaiseTheScalingMinimums"]["actions"], granted["RaiseTheScalingMinimums"]["resources"]) == (
+        ["application-autoscaling:RegisterScalableTarget"],
+        [f"arn:aws:application-autoscaling:eu-central-1:{ACCOUNT}:scalable-target/*"])
+    standby = json.loads(CdktfTesting.synth(StandbyComputeStack(CdktfTesting.app(), config)))
+    (target,) = [t for t in resources(standby, "aws_appautoscaling_target").values() if "frontend" in t["resource_id"]]
+    assert target["min_capacity"] == 0 and target["lifecycle"] == {"ignore_changes": ["min_capacity"]}
+    primary = json.loads(CdktfTesting.synth(ComputeStack(CdktfTesting.app(), config)))
+    assert all("lifecycle" not in t for t in resources(primary, "aws_appautoscaling_target").values())
 
 
 # -- least privilege ----------------------------------------------------------------------------------
