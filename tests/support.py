@@ -88,3 +88,19 @@ def only(document: dict[str, Any], resource_type: str) -> dict[str, Any]:
     assert len(found) == 1, f"expected one {resource_type}, found {len(found)}"
     return found[0]
 
+
+def policy_document(document: dict[str, Any], reference: str) -> dict[str, Any]:
+    """The aws_iam_policy_document a `${data.aws_iam_policy_document.X.json}` reference points to."""
+    return document["data"]["aws_iam_policy_document"][reference.split(".")[2]]
+
+
+def policy_statement(policy: dict[str, Any], sid: str) -> dict[str, Any]:
+    """The one statement of a policy document whose sid is `sid`."""
+    found = [s for s in policy["statement"] if s.get("sid") == sid]
+    assert len(found) == 1, f"{len(found)} statements {sid!r}"
+    return found[0]
+
+
+def statement_conditions(statement: dict[str, Any]) -> set[tuple[str, str, tuple[str, ...]]]:
+    """A statement's conditions as (test, variable, values) triples, none when it has none."""
+    return {(c["test"], c["variable"], tuple(c["values"])) for c in statement.get("condition", [])}

@@ -31,6 +31,7 @@ from modules.billing import BillingGuard, BillingGuardProps, budgets_publish_sta
 from modules.kms import EncryptionKey, EncryptionKeyProps
 from modules.s3_bucket import SecureBucket, SecureBucketProps
 from tests.construct_paths import ConstructPaths, synth_with_paths
+from tests.support import policy_document, policy_statement, statement_conditions
 
 STACK = "audit-test"
 REGION, ACCOUNT = "eu-west-1", "123456789012"
@@ -119,23 +120,8 @@ def _paths(document) -> ConstructPaths:
     return ConstructPaths(document, STACK)
 
 
-def _policy(document, reference: str) -> dict:
-    """The aws_iam_policy_document a `${data.aws_iam_policy_document.X.json}` reference points to."""
-    return document["data"]["aws_iam_policy_document"][reference.split(".")[2]]
-
-
 def _document_at(document, path: str) -> dict:
     return _paths(document).at("aws_iam_policy_document", path, "data")
-
-
-def _statement(policy: dict, sid: str) -> dict:
-    found = [s for s in policy["statement"] if s.get("sid") == sid]
-    assert len(found) == 1, f"{len(found)} statements {sid!r}"
-    return found[0]
-
-
-def _conditions(statement: dict) -> set[tuple[str, str, tuple[str, ...]]]:
-    return {(c["test"], c["variable"], tuple(c["values"])) for c in statement.get("condition", [])}
 
 
 def _key_arn(document) -> str:
@@ -175,13 +161,13 @@ def test_trail_log_group_is_encrypted_with_the_key_and_kept_a_year(document):
 def test_logs_role_is_trusted_by_cloudtrail_and_writes_only_the_trail_log_streams(document):
     role = _paths(document).at("aws_iam_role", "trail/role")
     assert role["name"] == f"{TRAIL}-cloudtrail-to-logs"
-    (trust,) = _policy(document, role["assume_role_policy"])["statement"]
+    (trust,) = policy_document(document, role["assume_role_policy"])["statement"]
     assert trust["actions"] == ["sts:AssumeRole"]
     assert trust["principals"] == [{"type": "Service", "identifiers": ["cloudtrail.amazonaws.com"]}]
     assert "condition" not in trust  # CloudTrail sends no source context when assuming this role
     inline = _paths(document).at("aws_iam_role_policy", "trail/role-policy")
     assert inline["role"] == _paths(document).ref("aws_iam_role", "trail/role")
-    policy = _policy(document, inline["policy"])
+    policy = policy_document(document, inline["policy"])
     streams = _paths(document).ref("aws_cloudwatch_log_group", "trail/log-group", "arn") + \
         f":log-stream:{ACCOUNT}_CloudTrail_*"
     assert sorted((s["actions"], s["resources"]) for s in policy["statement"]) == [
@@ -193,27 +179,28 @@ def test_logs_role_is_trusted_by_cloudtrail_and_writes_only_the_trail_log_stream
 
 
 def test_trail_key_admits_cloudtrail_for_this_trail_and_logs_for_its_group_only(document):
-    policy = _policy(document, _paths(document).at("aws_kms_key", "audit-key/key")["policy"])
-    cloudtrail = _statement(policy, "AllowCloudtrail")
+    policy = policy_document(document, _paths(document).at("aws_kms_key", "audit-key/key")["policy"])
+    cloudtrail = policy_statement(policy, "AllowCloudtrail")
     assert cloudtrail["principals"] == [{"type": "Service", "identifiers": ["cloudtrail.amazonaws.com"]}]
     assert set(cloudtrail["actions"]) == {"kms:GenerateDataKey*", "kms:DescribeKey"}
-    assert _conditions(cloudtrail) == {
+    assert statement_conditions(cloudtrail) == {
         ("StringEquals", "aws:SourceArn", (TRAIL_ARN,)),
         ("StringLikeIfExists", "kms:EncryptionContext:aws:cloudtrail:arn",
          (f"arn:aws:cloudtrail:*:{ACCOUNT}:trail/*",))}
-    logs = _statement(policy, "AllowLogs")
+    logs = policy_statement(policy, "AllowLogs")
     assert logs["principals"] == [{"type": "Service", "identifiers": [f"logs.{REGION}.amazonaws.com"]}]
-    assert _conditions(logs) == {("ArnEquals", "kms:EncryptionContext:aws:logs:arn",
-                                  (f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{LOG_GROUP}",))}
+    assert statement_conditions(logs) == {("ArnEquals", "kms:EncryptionContext:aws:logs:arn",
+                                           (f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{LOG_GROUP}",))}
 
 
 def test_trail_bucket_admits_cloudtrail_for_this_trail_only(document):
-    policy = _policy(document, _paths(document).at("aws_s3_bucket_policy", "trail-bucket/policy")["policy"])
+    policy = policy_document(document, _paths(document).at("aws_s3_bucket_policy", "trail-bucket/policy")["policy"])
     bucket_arn = _paths(document).ref("aws_s3_bucket", "trail-bucket/bucket", "arn")
-    acl, delivery = _statement(policy, "AllowCloudTrailAclCheck"), _statement(policy, "AllowCloudTrailDelivery")
+    acl = policy_statement(policy, "AllowCloudTrailAclCheck")
+    delivery = policy_statement(policy, "AllowCloudTrailDelivery")
     for statement in (acl, delivery):
         assert statement["principals"] == [{"type": "Service", "identifiers": ["cloudtrail.amazonaws.com"]}]
-        assert _conditions(statement) == {("StringEquals", "aws:SourceArn", (TRAIL_ARN,))}
+        assert statement_conditions(statement) == {("StringEquals", "aws:SourceArn", (TRAIL_ARN,))}
     assert (acl["actions"], acl["resources"]) == (["s3:GetBucketAcl"], [bucket_arn])
     assert (delivery["actions"], delivery["resources"]) == (["s3:PutObject"], [f"{bucket_arn}/AWSLogs/{ACCOUNT}/*"])
     assert {s["sid"] for s in policy["statement"]} == {"DenyInsecureTransport", "DenyOutdatedTls",
@@ -221,7 +208,7 @@ def test_trail_bucket_admits_cloudtrail_for_this_trail_only(document):
 
 
 def test_buckets_without_the_trail_prop_keep_their_policy(document):
-    policy = _policy(document, _paths(document).at("aws_s3_bucket_policy", "access-logs/policy")["policy"])
+    policy = policy_document(document, _paths(document).at("aws_s3_bucket_policy", "access-logs/policy")["policy"])
     assert [s["sid"] for s in policy["statement"]] == ["DenyInsecureTransport", "DenyOutdatedTls",
                                                        "AllowServerAccessLogDelivery"]
 
@@ -362,8 +349,8 @@ def test_budgets_may_publish_to_the_topic_for_this_account_only(document):
     (statement,) = _document_at(document, "billing-topic-policy")["statement"]
     assert statement["principals"] == [{"type": "Service", "identifiers": ["budgets.amazonaws.com"]}]
     assert (statement["actions"], statement["resources"]) == (["sns:Publish"], [BILLING_TOPIC])
-    assert _conditions(statement) == {("StringEquals", "aws:SourceAccount", (ACCOUNT,)),
-                                      ("ArnLike", "aws:SourceArn", (f"arn:aws:budgets::{ACCOUNT}:*",))}
+    assert statement_conditions(statement) == {("StringEquals", "aws:SourceAccount", (ACCOUNT,)),
+                                               ("ArnLike", "aws:SourceArn", (f"arn:aws:budgets::{ACCOUNT}:*",))}
 
 
 # -- account guard rails ------------------------------------------------------------------------------
@@ -386,18 +373,18 @@ def test_admins_can_do_nothing_but_set_up_mfa_without_mfa(document):
     attachment = _paths(document).at("aws_iam_group_policy_attachment", "guardrails/admins-policy-attachment")
     assert attachment["group"] == _paths(document).ref("aws_iam_group", "guardrails/admins-group", "name")
     assert attachment["policy_arn"] == _paths(document).ref("aws_iam_policy", "guardrails/admins-policy", "arn")
-    policy = _policy(document, _paths(document).at("aws_iam_policy", "guardrails/admins-policy")["policy"])
-    deny = _statement(policy, "BlockMostAccessUnlessSignedInWithMFA")
+    policy = policy_document(document, _paths(document).at("aws_iam_policy", "guardrails/admins-policy")["policy"])
+    deny = policy_statement(policy, "BlockMostAccessUnlessSignedInWithMFA")
     assert deny["effect"] == "Deny" and deny["resources"] == ["*"] and "actions" not in deny
     assert set(deny["not_actions"]) == set(MFA_SELF_SERVICE) == {
         "iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:GetUser", "iam:ListMFADevices",
         "iam:ListVirtualMFADevices", "iam:ResyncMFADevice", "sts:GetSessionToken", "iam:ChangePassword",
         "iam:GetAccountPasswordPolicy"}
-    assert _conditions(deny) == {("BoolIfExists", "aws:MultiFactorAuthPresent", ("false",))}
-    admin = _statement(policy, "AdministerOnlyWithMfa")
+    assert statement_conditions(deny) == {("BoolIfExists", "aws:MultiFactorAuthPresent", ("false",))}
+    admin = policy_statement(policy, "AdministerOnlyWithMfa")
     assert (admin["actions"], admin["resources"]) == (["*"], ["*"])
-    assert _conditions(admin) == {("Bool", "aws:MultiFactorAuthPresent", ("true",))}
-    own = _statement(policy, "ManageOwnPasswordAndMfa")
+    assert statement_conditions(admin) == {("Bool", "aws:MultiFactorAuthPresent", ("true",))}
+    own = policy_statement(policy, "ManageOwnPasswordAndMfa")
     assert own["resources"] == [f"arn:aws:iam::{ACCOUNT}:user/&{{aws:username}}"]  # an IAM variable, not Terraform's
     allowed_without_mfa = {a for s in policy["statement"]
                            if s.get("effect", "Allow") == "Allow" and "condition" not in s for a in s["actions"]}
@@ -417,25 +404,25 @@ def test_deploy_role_is_assumable_only_from_the_repositorys_main_branch_and_envi
     paths = _paths(document)
     role = paths.at("aws_iam_role", "guardrails/deploy-role")
     assert role["name"] == "shop-prod-github-deploy" and role["max_session_duration"] == 3600
-    (trust,) = _policy(document, role["assume_role_policy"])["statement"]
+    (trust,) = policy_document(document, role["assume_role_policy"])["statement"]
     assert trust["actions"] == ["sts:AssumeRoleWithWebIdentity"]
     assert trust["principals"] == [{"type": "Federated", "identifiers": [
         paths.ref("aws_iam_openid_connect_provider", "guardrails/github-oidc-provider", "arn")]}]
-    assert _conditions(trust) == {
+    assert statement_conditions(trust) == {
         ("StringEquals", "token.actions.githubusercontent.com:aud", ("sts.amazonaws.com",)),
         ("StringLike", "token.actions.githubusercontent.com:sub", (
             "repo:acme/shop-infra:ref:refs/heads/main", "repo:acme/shop-infra:environment:production"))}
-    other = _policy(document, paths.at("aws_iam_role", "bounded-guardrails/deploy-role")["assume_role_policy"])
+    other = policy_document(document, paths.at("aws_iam_role", "bounded-guardrails/deploy-role")["assume_role_policy"])
     (other_trust,) = other["statement"]
     assert other_trust["principals"][0]["identifiers"] == [EXISTING_OIDC]
     assert ("StringLike", "token.actions.githubusercontent.com:sub",
-            ("repo:acme/shop-infra:ref:refs/heads/develop",)) in _conditions(other_trust)
+            ("repo:acme/shop-infra:ref:refs/heads/develop",)) in statement_conditions(other_trust)
 
 
 def _deploy_policy(document, path: str = "guardrails") -> dict:
     inline = _paths(document).at("aws_iam_role_policy", f"{path}/deploy-policy")
     assert inline["role"] == _paths(document).ref("aws_iam_role", f"{path}/deploy-role")
-    return _policy(document, inline["policy"])
+    return policy_document(document, inline["policy"])
 
 
 @pytest.mark.parametrize("path", ["guardrails", "bounded-guardrails"])
@@ -450,53 +437,54 @@ def test_deploy_role_is_no_administrator(document, path):
         assert not ("s3:*" in actions and "*" in resources), statement["sid"]
         if any(a.endswith(":*") for a in actions) and actions != ["s3:*"] and actions != ["iam:*"]:
             # whole services only on this account's resources tagged with the project
-            assert {c[1] for c in _conditions(statement)} <= {"aws:ResourceTag/Project", "aws:RequestTag/Project"}
-            assert {c[2] for c in _conditions(statement)} == {("shop",)}, statement["sid"]
+            assert {c[1] for c in statement_conditions(statement)} <= {
+                "aws:ResourceTag/Project", "aws:RequestTag/Project"}
+            assert {c[2] for c in statement_conditions(statement)} == {("shop",)}, statement["sid"]
             assert all(f":{ACCOUNT}:" in r for r in resources), statement["sid"]
 
 
 def test_deploy_role_reads_and_writes_only_the_projects_state(document):
     policy = _deploy_policy(document)
-    assert _statement(policy, "ListStateBucket")["resources"] == [STATE_BUCKET]
-    state = _statement(policy, "ReadWriteProjectState")
+    assert policy_statement(policy, "ListStateBucket")["resources"] == [STATE_BUCKET]
+    state = policy_statement(policy, "ReadWriteProjectState")
     assert (state["actions"], state["resources"]) == (["s3:GetObject", "s3:PutObject"], [f"{STATE_BUCKET}/shop/*"])
-    locks = _statement(policy, "ReleaseProjectStateLocks")
+    locks = policy_statement(policy, "ReleaseProjectStateLocks")
     assert (locks["actions"], locks["resources"]) == (["s3:DeleteObject"], [f"{STATE_BUCKET}/shop/*.tflock"])
-    key = _statement(policy, "UseStateKeyThroughS3")
+    key = policy_statement(policy, "UseStateKeyThroughS3")
     assert (key["actions"], key["resources"]) == (["kms:Decrypt", "kms:GenerateDataKey"], [STATE_KEY])
-    assert _conditions(key) == {("StringEquals", "kms:ViaService", (f"s3.{REGION}.amazonaws.com",))}
-    iam_get = _statement(policy, "ReadIamOfThisAccount")
+    assert statement_conditions(key) == {("StringEquals", "kms:ViaService", (f"s3.{REGION}.amazonaws.com",))}
+    iam_get = policy_statement(policy, "ReadIamOfThisAccount")
     # IAM refuses "iam::<account>:*" (a resource path must name its kind), so each kind is listed
     assert f"arn:aws:iam::{ACCOUNT}:role/*" in iam_get["resources"]
     assert "arn:aws:iam::aws:policy/*" in iam_get["resources"]
     assert all(r.split(":")[5].split("/")[0] in IAM_KINDS for r in iam_get["resources"][:-1])
-    deny = _statement(policy, "DenyChangingTheStateStore")
+    deny = policy_statement(policy, "DenyChangingTheStateStore")
     assert deny["effect"] == "Deny" and deny["resources"] == [STATE_BUCKET, f"{STATE_BUCKET}/*", STATE_KEY]
     assert "s3:PutBucketPolicy" not in deny["not_actions"] and "kms:ScheduleKeyDeletion" not in deny["not_actions"]
 
 
 def test_deploy_role_manages_only_resources_tagged_with_the_project(document):
     policy = _deploy_policy(document)
-    manage = _statement(policy, "ManageResourcesTaggedWithTheProject")
-    create = _statement(policy, "CreateResourcesTaggedWithTheProject")
+    manage = policy_statement(policy, "ManageResourcesTaggedWithTheProject")
+    create = policy_statement(policy, "CreateResourcesTaggedWithTheProject")
     assert {"ec2:*", "rds:*", "kms:*"} <= set(manage["actions"]) and manage["actions"] == create["actions"]
-    assert _conditions(manage) == {("StringEquals", "aws:ResourceTag/Project", ("shop",))}
-    assert _conditions(create) == {("StringEquals", "aws:RequestTag/Project", ("shop",))}
+    assert statement_conditions(manage) == {("StringEquals", "aws:ResourceTag/Project", ("shop",))}
+    assert statement_conditions(create) == {("StringEquals", "aws:RequestTag/Project", ("shop",))}
     assert manage["resources"] == create["resources"] == [f"arn:aws:{a[:-2]}:*:{ACCOUNT}:*" for a in manage["actions"]]
-    read = _statement(policy, "ReadMetadataOfManagedServices")
+    read = policy_statement(policy, "ReadMetadataOfManagedServices")
     assert all(a.split(":")[1] in ("Describe*", "List*") for a in read["actions"])
-    buckets = _statement(policy, "ManageProjectBuckets")
+    buckets = policy_statement(policy, "ManageProjectBuckets")
     assert buckets["resources"] == ["arn:aws:s3:::shop-prod-*"]
-    retag = _statement(policy, "DenyRetaggingOtherProjectsResources")
+    retag = policy_statement(policy, "DenyRetaggingOtherProjectsResources")
     assert retag["effect"] == "Deny" and "ec2:CreateTags" in retag["actions"]
-    assert _conditions(retag) == {("Null", "aws:ResourceTag/Project", ("false",)),
-                                  ("StringNotEquals", "aws:ResourceTag/Project", ("shop",))}
-    audit = _statement(policy, "DenySwitchingOffTheAuditTrail")
+    assert statement_conditions(retag) == {("Null", "aws:ResourceTag/Project", ("false",)),
+                                           ("StringNotEquals", "aws:ResourceTag/Project", ("shop",))}
+    audit = policy_statement(policy, "DenySwitchingOffTheAuditTrail")
     assert {"cloudtrail:StopLogging", "cloudtrail:DeleteTrail"} <= set(audit["actions"])
 
 
 def test_deploy_role_cannot_touch_the_audit_resources(document):
-    deny = _statement(_deploy_policy(document), "DenyTouchingProtectedResources")
+    deny = policy_statement(_deploy_policy(document), "DenyTouchingProtectedResources")
     bucket = _paths(document).ref("aws_s3_bucket", "trail-bucket/bucket", "arn")
     assert deny["effect"] == "Deny" and deny["actions"] == ["*"]
     assert deny["resources"] == [bucket, f"{bucket}/*",
@@ -514,14 +502,14 @@ def test_deploy_role_writes_iam_only_under_a_permissions_boundary(document):
     assert iam_writes == []
     bounded = _deploy_policy(document, "bounded-guardrails")
     named = [f"arn:aws:iam::{ACCOUNT}:{kind}/shop-dev-*" for kind in ("role", "policy", "instance-profile")]
-    assert _statement(bounded, "ManageProjectIamUnderTheBoundary")["resources"] == named
-    require = _statement(bounded, "DenyRolesWithoutTheBoundary")
+    assert policy_statement(bounded, "ManageProjectIamUnderTheBoundary")["resources"] == named
+    require = policy_statement(bounded, "DenyRolesWithoutTheBoundary")
     assert require["effect"] == "Deny" and require["resources"] == named[:1]
-    assert _conditions(require) == {("StringNotEquals", "iam:PermissionsBoundary", (BOUNDARY,))}
-    guarded = _statement(bounded, "DenyChangingTheGuardrails")
+    assert statement_conditions(require) == {("StringNotEquals", "iam:PermissionsBoundary", (BOUNDARY,))}
+    guarded = policy_statement(bounded, "DenyChangingTheGuardrails")
     assert guarded["effect"] == "Deny" and guarded["not_actions"] == ["iam:Get*", "iam:List*"]
     assert {f"arn:aws:iam::{ACCOUNT}:role/shop-dev-github-deploy", BOUNDARY} <= set(guarded["resources"])
-    assert set(_statement(bounded, "ManageResourcesTaggedWithTheProject")["actions"]) == {"ec2:*", "logs:*"}
+    assert set(policy_statement(bounded, "ManageResourcesTaggedWithTheProject")["actions"]) == {"ec2:*", "logs:*"}
 
 
 def test_deploy_policy_fits_the_inline_policy_size_limit(document):
@@ -530,7 +518,8 @@ def test_deploy_policy_fits_the_inline_policy_size_limit(document):
         statements = _deploy_policy(document, path)["statement"]
         estimate = len(json.dumps(statements, separators=(",", ":")))
         assert estimate < 9000, f"{path}: about {estimate} characters"
-    admins = _policy(document, _paths(document).at("aws_iam_policy", "guardrails/admins-policy")["policy"])["statement"]
+    admins = policy_document(document, _paths(document).at(
+        "aws_iam_policy", "guardrails/admins-policy")["policy"])["statement"]
     assert len(json.dumps(admins, separators=(",", ":"))) < 5000  # managed policies: 6,144
 
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.support import resources, stack_document
+from tests.support import policy_document, resources, stack_document
 
 
 @pytest.fixture(scope="module")
@@ -20,12 +20,6 @@ def _one(document, resource_type):
     found = list(resources(document, resource_type).values())
     assert len(found) == 1, f"expected one {resource_type}, found {len(found)}"
     return found[0]
-
-
-def _policy(document, reference):
-    """The policy document (as a dict) a `${data.aws_iam_policy_document.X.json}` reference points to."""
-    name = reference.split(".")[2]
-    return document["data"]["aws_iam_policy_document"][name]
 
 
 def test_no_password_or_secret_value_anywhere_in_any_data_stack(data):
@@ -118,7 +112,7 @@ def test_saas_secrets_are_empty_kms_encrypted_and_readable_by_the_app_only_by_ar
     assert all(s["kms_key_id"].startswith("${aws_kms_key.") and s["recovery_window_in_days"] == 30
                for s in secrets.values())
     policies = {p["name"]: p for p in resources(document, "aws_iam_policy").values()}
-    statements = _policy(document, policies["saas-prod-app-data-access"]["policy"])["statement"]
+    statements = policy_document(document, policies["saas-prod-app-data-access"]["policy"])["statement"]
     read = next(s for s in statements if s.get("sid") == "ReadApplicationSecrets")
     assert read["actions"] == ["secretsmanager:GetSecretValue"] and "*" not in json.dumps(read["resources"])
 
@@ -195,9 +189,9 @@ def test_parameters_are_secure_strings_under_the_environment_prefix(data):
     assert "/cafe-dr/prod/data/database/cafe/endpoint" in parameters
     assert all(p["type"] == "SecureString" and p["key_id"].startswith("${aws_kms_key.") for p in parameters.values())
     policies = {p["name"]: p for p in resources(document, "aws_iam_policy").values()}
-    developer = _policy(document, policies["cafe-dr-prod-parameters-settings"]["policy"])["statement"][0]
+    developer = policy_document(document, policies["cafe-dr-prod-parameters-settings"]["policy"])["statement"][0]
     assert developer["resources"] == ["arn:aws:ssm:eu-west-1:123456789012:parameter/cafe-dr/prod/app/*"]
-    server = _policy(document, policies["cafe-dr-prod-parameters-read"]["policy"])["statement"][0]
+    server = policy_document(document, policies["cafe-dr-prod-parameters-read"]["policy"])["statement"][0]
     assert server["resources"] == ["arn:aws:ssm:eu-west-1:123456789012:parameter/cafe-dr/prod/*"]
     assert not any("Put" in a for a in server["actions"])
 

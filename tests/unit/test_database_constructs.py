@@ -25,6 +25,7 @@ from modules.database import (
 )
 from modules.database.aurora import READER_SCALE_IN_COOLDOWN, READER_SCALE_OUT_COOLDOWN
 from modules.kms import EncryptionKey, EncryptionKeyProps
+from tests.support import policy_document
 
 REGION, ACCOUNT = "eu-west-1", "123456789012"
 ZONES = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
@@ -117,11 +118,6 @@ def _logical(document, resource_type, **match) -> str:
 
 def _ref(resource_type, logical, attribute="id") -> str:
     return "${%s.%s.%s}" % (resource_type, logical, attribute)
-
-
-def _policy(document, reference: str) -> dict:
-    """The aws_iam_policy_document a `${data.aws_iam_policy_document.X.json}` reference points to."""
-    return document["data"]["aws_iam_policy_document"][reference.split(".")[2]]
 
 
 def _parameters(group) -> dict[str, tuple[str, str]]:
@@ -257,7 +253,7 @@ def test_iam_connect_statement_names_the_instance_resource_id_and_user(document)
 
 def test_monitoring_role_trusts_only_rds_monitoring_for_this_account(document):
     role = _one(document, "aws_iam_role", name="shop-prod-rds-monitoring")
-    (statement,) = _policy(document, role["assume_role_policy"])["statement"]
+    (statement,) = policy_document(document, role["assume_role_policy"])["statement"]
     assert statement["actions"] == ["sts:AssumeRole"]
     assert statement["principals"] == [{"type": "Service", "identifiers": ["monitoring.rds.amazonaws.com"]}]
     assert statement["condition"] == [{"test": "StringEquals", "variable": "aws:SourceAccount", "values": [ACCOUNT]}]
@@ -287,9 +283,9 @@ def test_proxy_requires_tls_and_iam_and_logs_in_with_the_managed_secret(document
 
 def test_proxy_role_reads_only_its_secret_and_decrypts_only_through_secrets_manager(document):
     role = _one(document, "aws_iam_role", name="saas-prod-main-proxy")
-    (trust,) = _policy(document, role["assume_role_policy"])["statement"]
+    (trust,) = policy_document(document, role["assume_role_policy"])["statement"]
     assert trust["principals"] == [{"type": "Service", "identifiers": ["rds.amazonaws.com"]}]
-    policy = _policy(document, _one(document, "aws_iam_role_policy")["policy"])
+    policy = policy_document(document, _one(document, "aws_iam_role_policy")["policy"])
     read, decrypt = policy["statement"]
     postgres = _logical(document, "aws_db_instance", identifier="saas-prod-main")
     assert read["actions"] == ["secretsmanager:GetSecretValue"]

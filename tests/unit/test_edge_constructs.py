@@ -42,6 +42,7 @@ from modules.load_balancer import CertificateSpec, LoadBalancedTarget, PublicLoa
 from modules.s3_bucket import SecureBucket, SecureBucketProps
 from modules.waf import WebAcl, WebAclProps
 from tests.construct_paths import ConstructPaths, synth_with_paths
+from tests.support import policy_document, policy_statement, statement_conditions
 
 STACK, REGION, EDGE, ACCOUNT = "edge-test", "eu-west-1", "us-east-1", "123456789012"
 EDGE_PROVIDER = "aws.us-east-1"
@@ -151,27 +152,12 @@ def _all(document, resource_type) -> dict[str, dict]:
     return document["resource"].get(resource_type, {})
 
 
-def _policy(document, reference: str) -> dict:
-    """The aws_iam_policy_document a `${data.aws_iam_policy_document.X.json}` reference points to."""
-    return document["data"]["aws_iam_policy_document"][reference.split(".")[2]]
-
-
-def _statement(policy: dict, sid: str) -> dict:
-    found = [s for s in policy["statement"] if s.get("sid") == sid]
-    assert len(found) == 1, f"{len(found)} statements {sid!r}"
-    return found[0]
-
-
-def _conditions(statement: dict) -> set[tuple[str, str, tuple[str, ...]]]:
-    return {(c["test"], c["variable"], tuple(c["values"])) for c in statement.get("condition", [])}
-
-
 def _distribution(document, path: str) -> dict:
     return _paths(document).at("aws_cloudfront_distribution", f"{path}/distribution")
 
 
 def _bucket_policy(document, bucket: str) -> dict:
-    return _policy(document, _paths(document).at("aws_s3_bucket_policy", f"{bucket}/policy")["policy"])
+    return policy_document(document, _paths(document).at("aws_s3_bucket_policy", f"{bucket}/policy")["policy"])
 
 
 # -- static site: private bucket behind Origin Access Control --------------------------------------------
@@ -191,11 +177,11 @@ def test_site_reads_the_private_bucket_through_origin_access_control_signing_alw
 
 def test_site_bucket_admits_only_this_distribution_to_get_objects(document):
     policy = _bucket_policy(document, "site-bucket")
-    read = _statement(policy, "CloudFrontReadShopProdSite")
+    read = policy_statement(policy, "CloudFrontReadShopProdSite")
     assert read["principals"] == [{"type": "Service", "identifiers": ["cloudfront.amazonaws.com"]}]
     assert read["actions"] == ["s3:GetObject"]
     assert read["resources"] == [_paths(document).ref("aws_s3_bucket", "site-bucket/bucket", "arn") + "/*"]
-    assert _conditions(read) == {("StringEquals", "AWS:SourceArn", (
+    assert statement_conditions(read) == {("StringEquals", "AWS:SourceArn", (
         _paths(document).ref("aws_cloudfront_distribution", "site/distribution", "arn"),))}
     # The bucket's own statements stay, and nothing admits a public principal.
     assert [s["sid"] for s in policy["statement"]] == ["DenyInsecureTransport", "DenyOutdatedTls",
@@ -215,10 +201,10 @@ def test_a_bucket_without_added_statements_keeps_its_policy_unchanged(document):
 
 def test_reader_key_grant_lets_cloudfront_only_decrypt_for_this_account(document):
     key = _paths(document).at("aws_kms_key", "site-key/key")
-    grant = _statement(_policy(document, key["policy"]), "AllowCloudfront")
+    grant = policy_statement(policy_document(document, key["policy"]), "AllowCloudfront")
     assert grant["principals"] == [{"type": "Service", "identifiers": ["cloudfront.amazonaws.com"]}]
     assert grant["actions"] == ["kms:Decrypt"]
-    assert _conditions(grant) == {("StringEquals", "aws:SourceAccount", (ACCOUNT,)), (
+    assert statement_conditions(grant) == {("StringEquals", "aws:SourceAccount", (ACCOUNT,)), (
         "ArnLike", "AWS:SourceArn", (f"arn:aws:cloudfront::{ACCOUNT}:distribution/*",))}
 
 
@@ -336,11 +322,11 @@ def test_standard_logs_v2_are_delivered_from_us_east_1_to_the_log_bucket(documen
     assert "aws_s3_bucket_policy.%s" % paths.logical_at("aws_s3_bucket_policy", "access-logs/policy") in (
         delivery["depends_on"])
     sid = "CloudFrontLogs" + "".join(part.capitalize() for part in name.split("-"))
-    write = _statement(_bucket_policy(document, "access-logs"), sid)
+    write = policy_statement(_bucket_policy(document, "access-logs"), sid)
     assert write["principals"] == [{"type": "Service", "identifiers": ["delivery.logs.amazonaws.com"]}]
     assert write["actions"] == ["s3:PutObject"]
     assert write["resources"] == [paths.ref("aws_s3_bucket", "access-logs/bucket", "arn") + f"/AWSLogs/{ACCOUNT}/*"]
-    assert _conditions(write) == {
+    assert statement_conditions(write) == {
         ("StringEquals", "aws:SourceAccount", (ACCOUNT,)),
         ("ArnLike", "aws:SourceArn", (f"arn:aws:logs:{EDGE}:{ACCOUNT}:delivery-source:{name}-access-logs",)),
         ("StringEquals", "s3:x-amz-acl", ("bucket-owner-full-control",))}
@@ -482,13 +468,14 @@ def test_created_zone_logs_queries_to_us_east_1(document):
     assert group["retention_in_days"] == 365
     policy = paths.at("aws_cloudwatch_log_resource_policy", "zone/query-log-policy")
     assert policy["provider"] == EDGE_PROVIDER
-    statement = _statement(_policy(document, policy["policy_document"]), "Route53QueryLogs")
+    statement = policy_statement(policy_document(document, policy["policy_document"]), "Route53QueryLogs")
     assert statement["principals"] == [{"type": "Service", "identifiers": ["route53.amazonaws.com"]}]
     assert statement["actions"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
     assert statement["resources"] == [paths.ref("aws_cloudwatch_log_group", "zone/query-log-group", "arn") + ":*"]
     zone_id = paths.ref("aws_route53_zone", "zone/zone", "zone_id")
-    assert _conditions(statement) == {("StringEquals", "aws:SourceAccount", (ACCOUNT,)),
-                                      ("ArnLike", "aws:SourceArn", (f"arn:aws:route53:::hostedzone/{zone_id}",))}
+    assert statement_conditions(statement) == {
+        ("StringEquals", "aws:SourceAccount", (ACCOUNT,)),
+        ("ArnLike", "aws:SourceArn", (f"arn:aws:route53:::hostedzone/{zone_id}",))}
     query_log = paths.at("aws_route53_query_log", "zone/query-log")
     assert query_log["zone_id"] == zone_id and query_log["provider"] == EDGE_PROVIDER
     assert query_log["cloudwatch_log_group_arn"] == paths.ref("aws_cloudwatch_log_group", "zone/query-log-group", "arn")
@@ -499,9 +486,9 @@ def test_created_zone_logs_queries_to_us_east_1(document):
 def test_query_log_key_grant_admits_us_east_1_logs_for_route53_groups_only(document):
     key = _paths(document).at("aws_kms_key", "edge-key/key")
     assert key["provider"] == EDGE_PROVIDER
-    statement = _statement(_policy(document, key["policy"]), "AllowLogs")
+    statement = policy_statement(policy_document(document, key["policy"]), "AllowLogs")
     assert statement["principals"] == [{"type": "Service", "identifiers": [f"logs.{EDGE}.amazonaws.com"]}]
-    assert _conditions(statement) == {("ArnLike", "kms:EncryptionContext:aws:logs:arn", (
+    assert statement_conditions(statement) == {("ArnLike", "kms:EncryptionContext:aws:logs:arn", (
         f"arn:aws:logs:{EDGE}:{ACCOUNT}:log-group:/aws/route53/*",
         f"arn:aws:logs:{EDGE}:{ACCOUNT}:log-group:aws-waf-logs-shop-prod-edge"))}
 

@@ -41,6 +41,7 @@ from modules.monitoring import (
 from modules.monitoring.dashboard import dashboard_body
 from modules.monitoring.limits import GIB, class_memory_gib
 from tests.construct_paths import ConstructPaths, synth_with_paths
+from tests.support import policy_document, policy_statement, statement_conditions
 
 STACK = "monitoring-test"
 REGION, ACCOUNT = "eu-west-1", "123456789012"
@@ -118,21 +119,6 @@ def document(synthesized):
 def _paths(document) -> ConstructPaths:
     """Reads `document` by construct path below the test stack."""
     return ConstructPaths(document, STACK)
-
-
-def _policy(document, reference: str) -> dict:
-    """The aws_iam_policy_document a `${data.aws_iam_policy_document.X.json}` reference points to."""
-    return document["data"]["aws_iam_policy_document"][reference.split(".")[2]]
-
-
-def _statement(policy: dict, sid: str) -> dict:
-    found = [s for s in policy["statement"] if s.get("sid") == sid]
-    assert len(found) == 1, f"{len(found)} statements {sid!r}"
-    return found[0]
-
-
-def _conditions(statement: dict) -> set[tuple[str, str, tuple[str, ...]]]:
-    return {(c["test"], c["variable"], tuple(c["values"])) for c in statement.get("condition", [])}
 
 
 def _topic_arn(document) -> str:
@@ -417,26 +403,26 @@ def test_topic_is_encrypted_with_the_key_and_subscribed_as_configured(document):
 def test_topic_policy_admits_cloudwatch_of_this_account_and_denies_plain_http(document):
     topic_policy = _paths(document).at("aws_sns_topic_policy", "topic/policy")
     assert topic_policy["arn"] == _topic_arn(document)
-    policy = _policy(document, topic_policy["policy"])
-    publish = _statement(policy, "ServicesOfThisAccountPublish")
+    policy = policy_document(document, topic_policy["policy"])
+    publish = policy_statement(policy, "ServicesOfThisAccountPublish")
     assert publish.get("effect", "Allow") == "Allow" and publish["actions"] == ["sns:Publish"]
     assert publish["principals"] == [{"type": "Service", "identifiers": ["cloudwatch.amazonaws.com"]}]
-    assert _conditions(publish) == {("StringEquals", "aws:SourceAccount", (ACCOUNT,))}
+    assert statement_conditions(publish) == {("StringEquals", "aws:SourceAccount", (ACCOUNT,))}
     assert publish["resources"] == [_topic_arn(document)]
-    deny = _statement(policy, "DenyPlainHttp")
+    deny = policy_statement(policy, "DenyPlainHttp")
     assert deny["effect"] == "Deny" and deny["actions"] == ["sns:Publish"]
     assert deny["principals"] == [{"type": "*", "identifiers": ["*"]}]
-    assert _conditions(deny) == {("Bool", "aws:SecureTransport", ("false",))}
-    account = _statement(policy, "AccountManagesTopic")
+    assert statement_conditions(deny) == {("Bool", "aws:SecureTransport", ("false",))}
+    account = policy_statement(policy, "AccountManagesTopic")
     assert account["principals"] == [{"type": "AWS", "identifiers": [f"arn:aws:iam::{ACCOUNT}:root"]}]
 
 
 def test_key_policy_lets_cloudwatch_of_this_account_encrypt_for_the_topic(document):
     key = _paths(document).at("aws_kms_key", "key/key")
-    grant = _statement(_policy(document, key["policy"]), "AllowCloudwatch")
+    grant = policy_statement(policy_document(document, key["policy"]), "AllowCloudwatch")
     assert grant["principals"] == [{"type": "Service", "identifiers": ["cloudwatch.amazonaws.com"]}]
     assert sorted(grant["actions"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
-    assert _conditions(grant) == {("StringEquals", "aws:SourceAccount", (ACCOUNT,))}
+    assert statement_conditions(grant) == {("StringEquals", "aws:SourceAccount", (ACCOUNT,))}
     assert key["enable_key_rotation"] is True
 
 

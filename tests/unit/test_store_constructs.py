@@ -18,6 +18,7 @@ from modules.file_system import SharedFileSystem, SharedFileSystemProps
 from modules.kms import EncryptionKey, EncryptionKeyProps
 from modules.queue import WorkQueue, WorkQueueProps, s3_sender_key_grant
 from tests.construct_paths import ConstructPaths, synth_with_paths
+from tests.support import policy_document, policy_statement, statement_conditions
 
 STACK = "store-test"
 REGION, SECONDARY, ACCOUNT = "eu-west-1", "eu-central-1", "123456789012"
@@ -95,21 +96,6 @@ def built(synthesized):
 def _paths(document) -> ConstructPaths:
     """Reads `document` by construct path below the test stack."""
     return ConstructPaths(document, STACK)
-
-
-def _policy(document, reference: str) -> dict:
-    """The aws_iam_policy_document a `${data.aws_iam_policy_document.X.json}` reference points to."""
-    return document["data"]["aws_iam_policy_document"][reference.split(".")[2]]
-
-
-def _statement(policy: dict, sid: str) -> dict:
-    found = [s for s in policy["statement"] if s.get("sid") == sid]
-    assert len(found) == 1, f"{len(found)} statements {sid!r}"
-    return found[0]
-
-
-def _conditions(statement: dict) -> set[tuple[str, str, tuple[str, ...]]]:
-    return {(c["test"], c["variable"], tuple(c["values"])) for c in statement.get("condition", [])}
 
 
 def _key_arn(document, path: str = "key") -> str:
@@ -194,10 +180,10 @@ def test_cache_logs_go_to_log_groups_encrypted_with_the_key(document):
 
 def test_cache_key_grant_admits_cloudwatch_logs_for_the_cache_log_groups_only(document):
     key = _paths(document).at("aws_kms_key", "key/key")
-    grant = _statement(_policy(document, key["policy"]), "AllowLogs")
+    grant = policy_statement(policy_document(document, key["policy"]), "AllowLogs")
     assert grant["principals"] == [{"type": "Service", "identifiers": [f"logs.{REGION}.amazonaws.com"]}]
-    assert _conditions(grant) == {("ArnLike", "kms:EncryptionContext:aws:logs:arn",
-                                   (f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{LOG_PREFIX}/*",))}
+    assert statement_conditions(grant) == {("ArnLike", "kms:EncryptionContext:aws:logs:arn",
+                                            (f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{LOG_PREFIX}/*",))}
 
 
 def test_cache_admits_only_the_client_group_on_6379(document):
@@ -205,7 +191,7 @@ def test_cache_admits_only_the_client_group_on_6379(document):
 
 
 def test_cache_connect_grant_names_the_group_and_the_app_user(document):
-    statement = _statement(_app_access(document), "ConnectToShopProdSessions")
+    statement = policy_statement(_app_access(document), "ConnectToShopProdSessions")
     assert statement["actions"] == ["elasticache:Connect"]
     assert statement["resources"] == [
         _paths(document).ref("aws_elasticache_replication_group", "cache/replication-group", "arn"),
@@ -253,29 +239,29 @@ def test_access_points_pin_the_posix_user_and_a_0750_root_directory(document):
 def test_file_system_policy_denies_plain_nfs_and_mounts_outside_an_access_point(document):
     resource = _paths(document).at("aws_efs_file_system_policy", "efs/policy")
     assert resource["bypass_policy_lockout_safety_check"] is False
-    policy = _policy(document, resource["policy"])
+    policy = policy_document(document, resource["policy"])
     assert all(s["effect"] == "Deny" for s in policy["statement"])  # no Allow: anonymous clients get nothing
     anyone = [{"type": "AWS", "identifiers": ["*"]}]
-    tls = _statement(policy, "DenyUnencryptedTransport")
+    tls = policy_statement(policy, "DenyUnencryptedTransport")
     assert tls["principals"] == anyone and tls["actions"] == ["*"]
-    assert _conditions(tls) == {("Bool", "aws:SecureTransport", ("false",))}
+    assert statement_conditions(tls) == {("Bool", "aws:SecureTransport", ("false",))}
     client_actions = {"elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite",
                       "elasticfilesystem:ClientRootAccess"}
-    mount_target = _statement(policy, "DenyAccessNotThroughAMountTarget")
+    mount_target = policy_statement(policy, "DenyAccessNotThroughAMountTarget")
     assert set(mount_target["actions"]) == client_actions
-    assert _conditions(mount_target) == {("Bool", "elasticfilesystem:AccessedViaMountTarget", ("false",))}
-    access_point = _statement(policy, "DenyAccessNotThroughAnAccessPoint")
+    assert statement_conditions(mount_target) == {("Bool", "elasticfilesystem:AccessedViaMountTarget", ("false",))}
+    access_point = policy_statement(policy, "DenyAccessNotThroughAnAccessPoint")
     assert set(access_point["actions"]) == client_actions
-    assert _conditions(access_point) == {("Null", "elasticfilesystem:AccessPointArn", ("true",))}
+    assert statement_conditions(access_point) == {("Null", "elasticfilesystem:AccessPointArn", ("true",))}
     arn = _paths(document).ref("aws_efs_file_system", "efs/file-system", "arn")
     assert all(s["resources"] == [arn] for s in policy["statement"])
 
 
 def test_mount_grant_is_scoped_to_one_access_point(document):
-    statement = _statement(_app_access(document), "MountShopProdSharedWeb")
+    statement = policy_statement(_app_access(document), "MountShopProdSharedWeb")
     assert statement["actions"] == ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
     assert statement["resources"] == [_paths(document).ref("aws_efs_file_system", "efs/file-system", "arn")]
-    assert _conditions(statement) == {("StringEquals", "elasticfilesystem:AccessPointArn", (
+    assert statement_conditions(statement) == {("StringEquals", "elasticfilesystem:AccessPointArn", (
         _paths(document).ref("aws_efs_access_point", "efs/access-point-web", "arn"),))}
 
 
@@ -317,46 +303,47 @@ def test_both_queues_refuse_plain_http(document):
                         ("plain-queue/policy", "plain-queue/queue")):
         resource = _paths(document).at("aws_sqs_queue_policy", path)
         assert resource["queue_url"] == _paths(document).ref("aws_sqs_queue", queue, "url")
-        deny = _statement(_policy(document, resource["policy"]), "DenyInsecureTransport")
+        deny = policy_statement(policy_document(document, resource["policy"]), "DenyInsecureTransport")
         assert deny["effect"] == "Deny" and deny["actions"] == ["sqs:*"]
         assert deny["principals"] == [{"type": "*", "identifiers": ["*"]}]
         assert deny["resources"] == [_paths(document).ref("aws_sqs_queue", queue, "arn")]
-        assert _conditions(deny) == {("Bool", "aws:SecureTransport", ("false",))}
+        assert statement_conditions(deny) == {("Bool", "aws:SecureTransport", ("false",))}
 
 
 def test_only_the_named_bucket_of_this_account_may_send(document):
-    sender = _statement(_policy(document, _paths(document).at("aws_sqs_queue_policy", "queue/policy")["policy"]),
-                        "S3Notifications0")
+    sender = policy_statement(policy_document(document, _paths(document).at(
+        "aws_sqs_queue_policy", "queue/policy")["policy"]), "S3Notifications0")
     assert sender["principals"] == [{"type": "Service", "identifiers": ["s3.amazonaws.com"]}]
     assert sender["actions"] == ["sqs:SendMessage"]
-    assert _conditions(sender) == {("ArnEquals", "aws:SourceArn", (UPLOADS,)),
-                                   ("StringEquals", "aws:SourceAccount", (ACCOUNT,))}
-    plain = _policy(document, _paths(document).at("aws_sqs_queue_policy", "plain-queue/policy")["policy"])
+    assert statement_conditions(sender) == {("ArnEquals", "aws:SourceArn", (UPLOADS,)),
+                                            ("StringEquals", "aws:SourceAccount", (ACCOUNT,))}
+    plain = policy_document(document, _paths(document).at("aws_sqs_queue_policy", "plain-queue/policy")["policy"])
     assert [s["sid"] for s in plain["statement"]] == ["DenyInsecureTransport"]
 
 
 def test_s3_sender_key_grant_is_scoped_to_the_account_and_bucket(document):
-    grant = _statement(_policy(document, _paths(document).at("aws_kms_key", "key/key")["policy"]), "AllowS3")
+    grant = policy_statement(policy_document(document, _paths(document).at("aws_kms_key", "key/key")["policy"]),
+                             "AllowS3")
     assert set(grant["actions"]) == {"kms:GenerateDataKey", "kms:Decrypt"}
-    assert _conditions(grant) == {("StringEquals", "aws:SourceAccount", (ACCOUNT,)),
-                                  ("ArnLike", "aws:SourceArn", (UPLOADS,))}
+    assert statement_conditions(grant) == {("StringEquals", "aws:SourceAccount", (ACCOUNT,)),
+                                           ("ArnLike", "aws:SourceArn", (UPLOADS,))}
 
 
 def test_send_and_consume_grants_use_the_key_only_through_sqs(document):
     policy = _app_access(document)
     queue_arn = _paths(document).ref("aws_sqs_queue", "queue/queue", "arn")
-    send, consume = _statement(policy, "SendToShopProdImages"), _statement(policy, "ConsumeShopProdImages")
+    send, consume = policy_statement(policy, "SendToShopProdImages"), policy_statement(policy, "ConsumeShopProdImages")
     assert "sqs:SendMessage" in send["actions"] and "sqs:ReceiveMessage" not in send["actions"]
     assert {"sqs:ReceiveMessage", "sqs:DeleteMessage"} <= set(consume["actions"])
     assert "sqs:SendMessage" not in consume["actions"]
     assert send["resources"] == consume["resources"] == [queue_arn]
     via_sqs = {("StringEquals", "kms:ViaService", (f"sqs.{REGION}.amazonaws.com",))}
-    send_key = _statement(policy, "SendToShopProdImagesKey")
-    consume_key = _statement(policy, "ConsumeShopProdImagesKey")
+    send_key = policy_statement(policy, "SendToShopProdImagesKey")
+    consume_key = policy_statement(policy, "ConsumeShopProdImagesKey")
     assert set(send_key["actions"]) == {"kms:GenerateDataKey", "kms:Decrypt"} and consume_key["actions"] == [
         "kms:Decrypt"]
     assert send_key["resources"] == consume_key["resources"] == [_key_arn(document)]
-    assert _conditions(send_key) == _conditions(consume_key) == via_sqs
+    assert statement_conditions(send_key) == statement_conditions(consume_key) == via_sqs
 
 
 # -- AWS Backup ---------------------------------------------------------------------------------------
@@ -390,10 +377,10 @@ def test_backup_copies_to_the_secondary_vault_only_when_asked(document):
 def test_backup_role_is_trusted_by_backup_for_this_account_with_the_managed_policies(document):
     role = _paths(document).at("aws_iam_role", "backup/role")
     assert role["name"] == "shop-prod-daily-backup"
-    (trust,) = _policy(document, role["assume_role_policy"])["statement"]
+    (trust,) = policy_document(document, role["assume_role_policy"])["statement"]
     assert trust["actions"] == ["sts:AssumeRole"]
     assert trust["principals"] == [{"type": "Service", "identifiers": ["backup.amazonaws.com"]}]
-    assert _conditions(trust) == {("StringEquals", "aws:SourceAccount", (ACCOUNT,))}
+    assert statement_conditions(trust) == {("StringEquals", "aws:SourceAccount", (ACCOUNT,))}
     role_name = _paths(document).ref("aws_iam_role", "backup/role", "name")
     attached = {a["policy_arn"] for a in document["resource"]["aws_iam_role_policy_attachment"].values()
                 if a["role"] == role_name}
