@@ -72,7 +72,19 @@ class Bucket(Strict):
         "its key lets CloudFront decrypt. Refused when no edge distribution serves it.")
 
 
-class Database(Strict):
+class EngineDefaults:
+    """`version` and `port` of a database section: its engine_version, else the engine's default version."""
+
+    @property
+    def version(self) -> str:
+        return self.engine_version or DEFAULT_ENGINE_VERSIONS[self.engine]  # type: ignore[attr-defined]
+
+    @property
+    def port(self) -> int:
+        return ENGINE_PORTS[self.engine]  # type: ignore[attr-defined]
+
+
+class Database(EngineDefaults, Strict):
     """An RDS instance (MySQL 8 or PostgreSQL 16) in the private-data subnets."""
 
     engine: Literal["mysql", "postgres"]
@@ -113,13 +125,6 @@ class Database(Strict):
                              f"{self.allocated_storage_gb}; fix: raise it, or set it to null to turn autoscaling off")
         return self
 
-    @property
-    def version(self) -> str:
-        return self.engine_version or DEFAULT_ENGINE_VERSIONS[self.engine]
-
-    @property
-    def port(self) -> int:
-        return ENGINE_PORTS[self.engine]
 
 
 class ServerlessCapacity(Strict):
@@ -138,7 +143,7 @@ class ReaderAutoscaling(Strict):
     target_cpu_percent: Annotated[int, Field(ge=10, le=90)] = 70
 
 
-class AuroraCluster(Strict):
+class AuroraCluster(EngineDefaults, Strict):
     """An Aurora cluster: a writer plus readers that take over on failure (seed 003)."""
 
     engine: Literal["aurora-mysql", "aurora-postgresql"] = "aurora-mysql"
@@ -171,13 +176,6 @@ class AuroraCluster(Strict):
                              f"readers {self.readers}; fix: raise max_readers")
         return self
 
-    @property
-    def version(self) -> str:
-        return self.engine_version or DEFAULT_ENGINE_VERSIONS[self.engine]
-
-    @property
-    def port(self) -> int:
-        return ENGINE_PORTS[self.engine]
 
 
 class Cache(Strict):
