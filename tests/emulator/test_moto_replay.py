@@ -52,3 +52,19 @@ def test_a_retry_whose_first_attempt_never_arrived_is_carried_out(moto, emulator
     create = {"Action": "CreateSecurityGroup", "GroupName": "second-attempt", "GroupDescription": "x", "VpcId": vpc}
     status, body = _call(moto, create, str(uuid.uuid4()), attempt=2)
     assert status == 200 and "<groupId>sg-" in body
+
+
+def test_a_retry_after_a_refusal_is_carried_out_again(moto, emulator_client):
+    """Errors are not replayed: SDKs retry throttling and eventual-consistency codes on purpose."""
+    ec2 = emulator_client("ec2", "eu-west-1")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    create = {"Action": "CreateSecurityGroup", "GroupName": "refused-first", "GroupDescription": "x", "VpcId": vpc}
+    existing = _call(moto, create, str(uuid.uuid4()), attempt=1)
+    assert existing[0] == 200
+    invocation = str(uuid.uuid4())
+    refused = _call(moto, create, invocation, attempt=1)
+    assert refused[0] == 400 and "InvalidGroup.Duplicate" in refused[1]
+    group_id = existing[1].split("<groupId>")[1].split("</groupId>")[0]
+    ec2.delete_security_group(GroupId=group_id)
+    retried = _call(moto, create, invocation, attempt=2)
+    assert retried[0] == 200 and "<groupId>sg-" in retried[1] and group_id not in retried[1]

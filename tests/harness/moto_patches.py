@@ -121,9 +121,10 @@ def replay_answers_to_retried_calls() -> None:
     then retries the call, and the retry meets the first attempt's effect: InvalidGroup.Duplicate
     on a create, InvalidPermission.NotFound on a revoke. Both SDKs (the provider's Go SDK and boto3)
     send the same amz-sdk-invocation-id on every attempt of one call with amz-sdk-request
-    'attempt=N'; a later attempt of an invocation that already has a definite answer (below 500)
-    is answered from memory, which is what the client would have read had the network not lost it.
-    Runs inside serialize_requests' lock (that patch wraps this one)."""
+    'attempt=N'; a later attempt of an invocation whose first attempt succeeded (2xx) is answered from
+    memory, which is what the client would have read had the network not lost it. Errors are never
+    replayed: the SDKs retry some 4xx codes on purpose (throttling, eventual consistency) and 5xx, and
+    those retries must reach moto again. Runs inside serialize_requests' lock (that patch wraps this one)."""
     from collections import OrderedDict
     from collections.abc import Iterable
     from typing import Any
@@ -149,7 +150,7 @@ def replay_answers_to_retried_calls() -> None:
             return start_response(status, headers, exc_info)
 
         body = b"".join(original(self, environ, recording_start_response))
-        if invocation and answer and int(answer["status"][:3]) < 500:
+        if invocation and answer and answer["status"].startswith("2"):
             remembered[invocation] = (answer["status"], answer["headers"], body)
             while len(remembered) > limit:
                 remembered.popitem(last=False)
