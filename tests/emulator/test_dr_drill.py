@@ -192,9 +192,7 @@ def drill(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Drill]:
 def test_stack_applies_and_plans_clean(drill: Drill, key: str) -> None:
     drill.require(*KEYS[: KEYS.index(key)])
     workdir = drill.workdirs[key]
-    workdir.init()
-    workdir.apply()
-    assert workdir.plan(detailed_exitcode=True) == 0, workdir.last_plan_output
+    assert workdir.apply_then_plan() == 0, workdir.last_plan_output
     drill.applied.append(key)
 
 

@@ -269,9 +269,7 @@ def saas_edge(saas) -> TerraformWorkdir:
 
 
 def test_notebookly_edge_applies_and_plans_clean(notebookly_edge):
-    notebookly_edge.init()
-    notebookly_edge.apply()
-    assert notebookly_edge.plan(detailed_exitcode=True) == 0, notebookly_edge.last_plan_output
+    assert notebookly_edge.apply_then_plan() == 0, notebookly_edge.last_plan_output
 
 
 def test_the_apex_and_www_alias_the_load_balancer(notebookly, notebookly_edge):
@@ -308,9 +306,7 @@ def test_notebookly_edge_destroys_cleanly(notebookly, notebookly_edge):
 
 
 def test_cafe_edge_applies_and_plans_clean(cafe_edge):
-    cafe_edge.init()
-    cafe_edge.apply()
-    assert cafe_edge.plan(detailed_exitcode=True) == 0, cafe_edge.last_plan_output
+    assert cafe_edge.apply_then_plan() == 0, cafe_edge.last_plan_output
 
 
 def test_the_site_is_served_from_its_private_bucket_through_origin_access_control(cafe, cafe_edge):
@@ -377,9 +373,7 @@ def test_cafe_edge_destroys_cleanly(cafe, cafe_edge):
 
 
 def test_saas_edge_applies_and_plans_clean(saas_edge):
-    saas_edge.init()
-    saas_edge.apply()
-    assert saas_edge.plan(detailed_exitcode=True) == 0, saas_edge.last_plan_output
+    assert saas_edge.apply_then_plan() == 0, saas_edge.last_plan_output
 
 
 def test_cloudfront_reaches_the_load_balancer_over_tls_with_the_compute_secret(saas, saas_edge):

@@ -87,9 +87,7 @@ def asset_host(env: EdgeEnvironment, name: str) -> str:
 
 
 def test_levels_edge_applies_and_plans_clean(levels_edge):
-    levels_edge.init()
-    levels_edge.apply()
-    assert levels_edge.plan(detailed_exitcode=True) == 0, levels_edge.last_plan_output
+    assert levels_edge.apply_then_plan() == 0, levels_edge.last_plan_output
 
 
 def test_levels_each_asset_class_is_served_from_its_private_bucket(levels, levels_edge):
@@ -155,9 +153,7 @@ def test_levels_edge_destroys_cleanly(levels, levels_edge):
 
 def test_cafe_dr_edge_applies_and_plans_clean(cafe_dr, cafe_dr_edge):
     assert not cafe_dr.client("route53").list_hosted_zones()["HostedZones"]  # nobody created it beforehand
-    cafe_dr_edge.init()
-    cafe_dr_edge.apply()
-    assert cafe_dr_edge.plan(detailed_exitcode=True) == 0, cafe_dr_edge.last_plan_output
+    assert cafe_dr_edge.apply_then_plan() == 0, cafe_dr_edge.last_plan_output
     cafe_dr.zone_id = outputs_of(cafe_dr_edge)["hosted_zone_id"]
 
 

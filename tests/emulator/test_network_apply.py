@@ -48,9 +48,7 @@ def aws(emulator_client):
 
 def test_state_stack_applies_and_plans_clean(workdirs, aws):
     state = workdirs["state"]
-    state.init()
-    state.apply()
-    assert state.plan(detailed_exitcode=True) == 0, state.last_plan_output
+    assert state.apply_then_plan() == 0, state.last_plan_output
     s3 = aws("s3")
     assert s3.get_bucket_versioning(Bucket=STATE_BUCKET)["Status"] == "Enabled"
     rule = s3.get_bucket_encryption(Bucket=STATE_BUCKET)["ServerSideEncryptionConfiguration"]["Rules"][0]
@@ -65,9 +63,7 @@ def test_state_stack_applies_and_plans_clean(workdirs, aws):
 
 def test_network_applies_into_the_remote_state_and_plans_clean(workdirs, aws):
     network = workdirs["network"]
-    network.init()
-    network.apply()
-    assert network.plan(detailed_exitcode=True) == 0, network.last_plan_output
+    assert network.apply_then_plan() == 0, network.last_plan_output
     state = json.loads(aws("s3").get_object(Bucket=STATE_BUCKET, Key="notebookly/prod/network.tfstate")["Body"].read())
     assert set(state["outputs"]) >= {"vpc_id", "app_subnet_ids", "data_subnet_ids"}
     ec2 = aws("ec2")
@@ -93,9 +89,7 @@ def test_a_second_writer_is_refused_while_the_state_is_locked(workdirs, tmp_path
 
 def test_a_consumer_stack_reads_the_network_exports_through_remote_state(workdirs, aws):
     consumer = workdirs["consumer"]
-    consumer.init()
-    consumer.apply()
-    assert consumer.plan(detailed_exitcode=True) == 0, consumer.last_plan_output
+    assert consumer.apply_then_plan() == 0, consumer.last_plan_output
     network_outputs = workdirs["network"].output()
     assert consumer.output()["seen_app_subnet_ids"]["value"] == network_outputs["app_subnet_ids"]["value"]
     groups = aws("ec2").describe_security_groups(Filters=[{"Name": "group-name", "Values": ["notebookly-prod-probe"]}])

@@ -78,9 +78,7 @@ def reports(cafe, cafe_ops) -> TerraformWorkdir:
 
 
 def test_ops_stack_applies_and_plans_clean(ops):
-    ops.init()
-    ops.apply()
-    assert ops.plan(detailed_exitcode=True) == 0, ops.last_plan_output
+    assert ops.apply_then_plan() == 0, ops.last_plan_output
 
 
 def test_the_trail_records_every_region_into_its_encrypted_bucket_and_logs(notebookly, ops):
@@ -121,9 +119,7 @@ def account(notebookly) -> TerraformWorkdir:
 
 
 def test_account_stack_applies_and_plans_clean(ops, account):
-    account.init()
-    account.apply()
-    assert account.plan(detailed_exitcode=True) == 0, account.last_plan_output
+    assert account.apply_then_plan() == 0, account.last_plan_output
 
 
 def test_people_need_mfa_and_only_the_named_repository_may_deploy(notebookly, account):
@@ -159,9 +155,7 @@ def test_ops_destroys_cleanly(notebookly, ops):
 
 
 def test_cafe_nimbus_ops_stack_applies_and_plans_clean(cafe_ops):
-    cafe_ops.init()
-    cafe_ops.apply()
-    assert cafe_ops.plan(detailed_exitcode=True) == 0, cafe_ops.last_plan_output
+    assert cafe_ops.apply_then_plan() == 0, cafe_ops.last_plan_output
 
 
 def test_cafe_nimbus_alarms_reach_operations_and_the_trail_records(cafe, cafe_ops):
@@ -185,9 +179,7 @@ def test_cafe_nimbus_alarms_reach_operations_and_the_trail_records(cafe, cafe_op
 
 
 def test_reports_stack_applies_and_plans_clean(reports):
-    reports.init()
-    reports.apply()
-    assert reports.plan(detailed_exitcode=True) == 0, reports.last_plan_output
+    assert reports.apply_then_plan() == 0, reports.last_plan_output
 
 
 def test_the_report_runs_at_eight_local_time_and_chains_its_functions(cafe, reports):

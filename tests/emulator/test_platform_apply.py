@@ -83,9 +83,7 @@ def scenario(request, tmp_path_factory) -> Iterator[Scenario]:
 
 
 def test_data_stack_applies_and_plans_clean(scenario):
-    scenario.data.init()
-    scenario.data.apply()
-    assert scenario.data.plan(detailed_exitcode=True) == 0, scenario.data.last_plan_output
+    assert scenario.data.apply_then_plan() == 0, scenario.data.last_plan_output
 
 
 def _outputs(workdir: TerraformWorkdir) -> dict[str, object]:
@@ -104,9 +102,7 @@ def _compute(scenario: Scenario) -> TerraformWorkdir:
 
 def test_compute_stack_applies_and_plans_clean(scenario):
     compute = _compute(scenario)
-    compute.init()
-    compute.apply()
-    assert compute.plan(detailed_exitcode=True) == 0, compute.last_plan_output
+    assert compute.apply_then_plan() == 0, compute.last_plan_output
 
 
 def test_what_aws_reports_matches_the_compute_tier(scenario):
@@ -124,9 +120,7 @@ def _seed_edge(scenario: Scenario) -> None:
 
 def test_ops_stack_applies_and_plans_clean(scenario):
     _seed_edge(scenario)
-    scenario.ops.init()
-    scenario.ops.apply()
-    assert scenario.ops.plan(detailed_exitcode=True) == 0, scenario.ops.last_plan_output
+    assert scenario.ops.apply_then_plan() == 0, scenario.ops.last_plan_output
 
 
 def test_what_aws_reports_matches_the_ops_tier(scenario):

@@ -275,6 +275,13 @@ class TerraformWorkdir:
     def apply(self, extra_args: Sequence[str] = ()) -> None:
         self._converge("apply", *extra_args)
 
+    def apply_then_plan(self) -> int:
+        """init, apply, then `plan -detailed-exitcode`: 0 when a second plan finds nothing to change (the
+        emulator layer's check of every stack; the plan's text is in last_plan_output)."""
+        self.init()
+        self.apply()
+        return self.plan(detailed_exitcode=True)
+
     def destroy(self, extra_args: Sequence[str] = ()) -> None:
         self._converge("destroy", *extra_args)
 
