@@ -8,6 +8,7 @@ Secrets Manager, caches authenticate with IAM, and application secrets are creat
 
 from __future__ import annotations
 
+from cdktf import TerraformVariable, TerraformVariableValidationConfig
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
     DataAwsIamPolicyDocumentStatement,
@@ -43,7 +44,80 @@ from stacks.network import NetworkStack
 from stacks.storage import access_log_bucket, bucket_key
 
 
-class DataStack(PlatformStack):
+class DataTier(PlatformStack):
+    """What the data stacks of both sites share (DataStack, and StandbyDataStack in the DR region): a
+    customer key per data domain made on first use, the queues, the app tier's access to them and to the
+    buckets, published as SSM parameters and gathered into one managed policy. A subclass sets `keys`,
+    `published` and `app_statements` before using them."""
+
+    keys: dict[str, EncryptionKey]
+    published: dict[str, str]
+    app_statements: list[DataAwsIamPolicyDocumentStatement]
+
+    def key(self, domain: str) -> EncryptionKey:
+        """The customer-managed key of one data domain, created on first use with the service grants
+        that domain needs (_service_grants)."""
+        if domain not in self.keys:
+            config = self.config
+            self.keys[domain] = bucket_key(self, f"{domain}-key", f"{config.name_prefix}-{domain}",
+                                           self.key_description(domain), config.account_id,
+                                           self.partition, service_grants=self._service_grants(domain))
+        return self.keys[domain]
+
+    def key_description(self, domain: str) -> str:
+        return f"{domain} of {self.config.name_prefix}"
+
+    def _service_grants(self, domain: str) -> tuple[ServiceGrant, ...]:
+        return ()
+
+    def _work_queue(self, name: str, s3_senders: tuple[str, ...] = ()) -> WorkQueue:
+        """A work queue with its dead-letter queue, exported (queue_<name>_url/arn/name/dead_letter_name),
+        published as data/queue/<name> and usable by the app tier."""
+        config, spec = self.config, self.config.data.queues[name]
+        queue = WorkQueue(self, f"queue-{name}", WorkQueueProps(
+            name=f"{config.name_prefix}-{name}", encryption_key=self.key("messaging"),
+            visibility_timeout_seconds=spec.visibility_timeout_seconds,
+            message_retention_days=spec.message_retention_days, max_receive_count=spec.max_receive_count,
+            dead_letter_retention_days=spec.dead_letter_retention_days, account_id=config.account_id,
+            partition=self.partition, region=config.regions.primary, s3_senders=s3_senders))
+        variable = name.replace("-", "_")
+        self.export(f"queue_{variable}_url", queue.url, "string", f"URL of the {name} queue")
+        self.export(f"queue_{variable}_arn", queue.arn, "string", f"ARN of the {name} queue")
+        self.export(f"queue_{variable}_name", queue.queue.name, "string",
+                    f"Name of the {name} queue (CloudWatch dimension QueueName)")
+        self.export(f"queue_{variable}_dead_letter_name", queue.dead_letter_queue.name, "string",
+                    f"Name of the {name} queue's dead-letter queue (alarmed on by the ops stack)")
+        self.app_statements += queue.access_policy_statements()
+        self.published[f"queue/{name}"] = queue.url
+        return queue
+
+    def _monitoring_role(self) -> EnhancedMonitoringRole:
+        """The enhanced-monitoring role of every database of the stack, made on first use."""
+        if not hasattr(self, "_monitoring"):
+            self._monitoring = EnhancedMonitoringRole(self, "database-monitoring", EnhancedMonitoringRoleProps(
+                role_name=f"{self.config.name_prefix}-rds-monitoring", partition=self.partition,
+                account_id=self.config.account_id))
+        return self._monitoring
+
+    def _bucket_access(self, name: str, bucket_name: str, bucket_arn: str) -> None:
+        """The app tier reads and writes bucket `name` (its objects), found under data/bucket/<name>."""
+        self.app_statements.append(DataAwsIamPolicyDocumentStatement(
+            sid=_sid("Bucket", name), actions=["s3:GetObject", "s3:PutObject", "s3:ListBucket"],
+            resources=[bucket_arn, f"{bucket_arn}/*"]))
+        self.published[f"bucket/{name}"] = bucket_name
+
+    def _app_policy(self, description: str) -> None:
+        """One managed policy with everything the app tier needs from the data tier, for compute to attach."""
+        if not self.app_statements:
+            return
+        document = DataAwsIamPolicyDocument(self, "app-data-access-document", statement=self.app_statements)
+        policy = IamPolicy(self, "app-data-access", name=f"{self.config.name_prefix}-app-data-access",
+                           description=description, policy=document.json)
+        self.export("app_data_access_policy_arn", policy.arn, "string",
+                    "IAM policy granting the app tier its data-tier access; attach to app roles")
+
+
+class DataStack(DataTier):
     layer = "data"
 
     def __init__(self, scope: Construct, config: BlueprintConfig) -> None:
@@ -64,7 +138,7 @@ class DataStack(PlatformStack):
         self.queues = {name: self._queue(name) for name in data.queues}
         self.buckets = {name: self._bucket(name, spec) for name, spec in data.buckets.items()}
         if self.buckets:
-            self.app_statements.append(_use_key_via(self.key("storage").arn, "s3", config.regions.primary))
+            self.app_statements.append(use_key_via(self.key("storage").arn, "s3", config.regions.primary))
         backed_up: list[str] = []
         backed_up += self._databases()
         backed_up += self._aurora()
@@ -72,7 +146,8 @@ class DataStack(PlatformStack):
         backed_up += self._file_systems()
         self._secrets()
         self._parameters()
-        self._app_policy()
+        self._app_policy("App tier: connect to the databases and caches (IAM), use the queues, buckets, file "
+                         "systems and secrets of this environment")
         if backed_up:
             self._backup(backed_up)
         self.export("kms_key_arns", {domain: key.arn for domain, key in self.keys.items()}, "map",
@@ -82,21 +157,12 @@ class DataStack(PlatformStack):
 
     # -- keys -------------------------------------------------------------------------------------------
 
-    def key(self, domain: str) -> EncryptionKey:
-        """The customer-managed key of one data domain, created on first use with the service grants
-        that domain needs (CloudWatch Logs for cache logs, S3 for bucket notifications to queues)."""
-        if domain not in self.keys:
-            config = self.config
-            self.keys[domain] = bucket_key(self, f"{domain}-key", f"{config.name_prefix}-{domain}",
-                                           f"{domain} of {config.name_prefix}", config.account_id,
-                                           self.partition, service_grants=self._service_grants(domain))
-        return self.keys[domain]
-
     @property
     def cache_log_prefix(self) -> str:
         return f"/aws/elasticache/{self.config.name_prefix}"
 
     def _service_grants(self, domain: str) -> tuple[ServiceGrant, ...]:
+        """CloudWatch Logs for cache logs, S3 for bucket notifications to queues, CloudFront for served buckets."""
         config = self.config
         if domain == "cache":
             return tuple(valkey_key_grants(config.regions.primary, config.account_id, self.cache_log_prefix))
@@ -125,10 +191,7 @@ class DataStack(PlatformStack):
         self.export(f"bucket_{name.replace('-', '_')}_name", bucket.name, "string", f"Bucket: {spec.purpose}")
         if spec.cdn:
             self._serve_through_cloudfront(name, bucket)
-        self.app_statements.append(DataAwsIamPolicyDocumentStatement(
-            sid=_sid("Bucket", name), actions=["s3:GetObject", "s3:PutObject", "s3:ListBucket"],
-            resources=[bucket.arn, f"{bucket.arn}/*"]))
-        self.published[f"bucket/{name}"] = bucket.name
+        self._bucket_access(name, bucket.name, bucket.arn)
         return bucket
 
     def _serve_through_cloudfront(self, name: str, bucket: SecureBucket) -> None:
@@ -149,6 +212,8 @@ class DataStack(PlatformStack):
             self._replica_key = bucket_key(self, "storage-replica-key", f"{config.name_prefix}-storage-replica",
                                            f"Replicated storage of {config.name_prefix} in {region}",
                                            config.account_id, self.partition, self._secondary)
+            self.export("kms_key_storage_replica_arn", self._replica_key.arn, "string",
+                        f"Key of the bucket replicas in {region} (a DR standby's app tier reads and writes them)")
             self._replica_logs = access_log_bucket(self, "replica-access-logs",
                                                    config.data_bucket_name("access-logs", region),
                                                    config.account_id, self._secondary)
@@ -163,33 +228,12 @@ class DataStack(PlatformStack):
     # -- queues -----------------------------------------------------------------------------------------
 
     def _queue(self, name: str) -> WorkQueue:
-        config, spec = self.config, self.config.data.queues[name]
-        queue = WorkQueue(self, f"queue-{name}", WorkQueueProps(
-            name=f"{config.name_prefix}-{name}", encryption_key=self.key("messaging"),
-            visibility_timeout_seconds=spec.visibility_timeout_seconds,
-            message_retention_days=spec.message_retention_days, max_receive_count=spec.max_receive_count,
-            dead_letter_retention_days=spec.dead_letter_retention_days, account_id=config.account_id,
-            partition=self.partition, region=config.regions.primary,
-            s3_senders=[f"arn:{self.partition}:s3:::{config.data_bucket_name(bucket)}"
-                        for bucket, b in config.data.buckets.items() if b.notify_queue == name]))
-        self.export(f"queue_{name.replace('-', '_')}_url", queue.url, "string", f"URL of the {name} queue")
-        self.export(f"queue_{name.replace('-', '_')}_arn", queue.arn, "string", f"ARN of the {name} queue")
-        self.export(f"queue_{name.replace('-', '_')}_name", queue.queue.name, "string",
-                    f"Name of the {name} queue (CloudWatch dimension QueueName)")
-        self.export(f"queue_{name.replace('-', '_')}_dead_letter_name", queue.dead_letter_queue.name, "string",
-                    f"Name of the {name} queue's dead-letter queue (alarmed on by the ops stack)")
-        self.app_statements += queue.access_policy_statements()
-        self.published[f"queue/{name}"] = queue.url
-        return queue
+        """The queue (DataTier), admitting notifications from the buckets configured to send to it."""
+        config = self.config
+        return self._work_queue(name, tuple(f"arn:{self.partition}:s3:::{config.data_bucket_name(bucket)}"
+                                            for bucket, b in config.data.buckets.items() if b.notify_queue == name))
 
     # -- databases --------------------------------------------------------------------------------------
-
-    def _monitoring_role(self) -> EnhancedMonitoringRole:
-        if not hasattr(self, "_monitoring"):
-            self._monitoring = EnhancedMonitoringRole(self, "database-monitoring", EnhancedMonitoringRoleProps(
-                role_name=f"{self.config.name_prefix}-rds-monitoring", partition=self.partition,
-                account_id=self.config.account_id))
-        return self._monitoring
 
     def _databases(self) -> list[str]:
         config, arns = self.config, []
@@ -239,8 +283,16 @@ class DataStack(PlatformStack):
                 monitoring_interval_seconds=spec.monitoring_interval_seconds,
                 backup_retention_days=spec.backup_retention_days, deletion_protection=protect,
                 availability_zones=list(config.regions.availability_zones), region=config.regions.primary,
-                account_id=config.account_id, partition=self.partition))
+                account_id=config.account_id, partition=self.partition,
+                # a standby replicates the cluster as an Aurora global database, which has no backtrack
+                global_cluster_identifier=global_cluster_identifier(config, name) if config.dr.enabled else None,
+                master_password=self._master_password_variable(name) if config.dr.enabled else None,
+                backtrack_hours=0 if config.dr.enabled else AuroraDatabaseProps.backtrack_hours))
             self._publish_database(name, cluster.writer_endpoint, cluster.port, cluster.master_secret_arn)
+            if cluster.global_cluster is not None:
+                self.export(f"database_{name.replace('-', '_')}_global_cluster_identifier",
+                            cluster.global_cluster.global_cluster_identifier, "string",
+                            f"Global database of the {name} cluster (the standby's secondary cluster joins it)")
             self.export(f"database_{name.replace('-', '_')}_identifier", cluster.cluster.cluster_identifier, "string",
                         f"Cluster identifier of the {name} Aurora cluster (CloudWatch dimension DBClusterIdentifier)")
             self.published[f"database/{name}/reader_endpoint"] = cluster.reader_endpoint
@@ -249,14 +301,35 @@ class DataStack(PlatformStack):
             arns.append(cluster.arn)
         return arns
 
-    def _publish_database(self, name: str, endpoint: str, port: int, secret_arn: str) -> None:
+    def _master_password_variable(self, aurora: str) -> str:
+        """An ephemeral, sensitive variable `<aurora>_master_password` (TF_VAR_...): the master password of a
+        cluster in a global database, where RDS cannot keep it in Secrets Manager. Terraform sends it write-
+        only: it is in neither the plan nor the state. Generate it once (`aws secretsmanager
+        get-random-password --password-length 32 --exclude-punctuation`) and keep it in the team's vault."""
+        variable_name = f"{aurora.replace('-', '_')}_master_password"
+        password = TerraformVariable(
+            self, variable_name, type="string", sensitive=True, nullable=False,
+            description=f"Master password of the {aurora} Aurora cluster (a global database member: not managed "
+            "by RDS). Write-only, never stored; set TF_VAR_" + variable_name,
+            validation=[TerraformVariableValidationConfig(
+                condition=f"${{length(var.{variable_name}) >= 16 && length(var.{variable_name}) <= 41 && "
+                f"can(regex(\"^[A-Za-z0-9]+$\", var.{variable_name}))}}",
+                error_message=f"{variable_name}: 16 to 41 letters and digits; fix: set TF_VAR_{variable_name} from "
+                "`aws secretsmanager get-random-password --password-length 32 --exclude-punctuation`.")])
+        password.override_logical_id(variable_name)
+        password.add_override("ephemeral", True)  # Terraform >= 1.10; cdktf 0.21 has no argument for it
+        return password.string_value
+
+    def _publish_database(self, name: str, endpoint: str, port: int, secret_arn: str | None) -> None:
         variable = name.replace("-", "_")
         self.export(f"database_{variable}_endpoint", endpoint, "string", f"Host name of the {name} database")
         self.export(f"database_{variable}_port", str(port), "string", f"Port of the {name} database")
-        self.export(f"database_{variable}_secret_arn", secret_arn, "string",
-                    f"Secrets Manager ARN of the {name} master credentials (managed and rotated by RDS)")
         self.published[f"database/{name}/endpoint"] = endpoint
         self.published[f"database/{name}/port"] = str(port)
+        if secret_arn is None:  # a global database member: its master password is the operator's
+            return
+        self.export(f"database_{variable}_secret_arn", secret_arn, "string",
+                    f"Secrets Manager ARN of the {name} master credentials (managed and rotated by RDS)")
         self.published[f"database/{name}/secret_arn"] = secret_arn
 
     # -- caches and file systems ------------------------------------------------------------------------
@@ -323,7 +396,7 @@ class DataStack(PlatformStack):
             self.app_statements.append(DataAwsIamPolicyDocumentStatement(
                 sid="ReadApplicationSecrets", actions=["secretsmanager:GetSecretValue"],
                 resources=sorted(arns.values(), key=str)))
-            self.app_statements.append(_use_key_via(self.key("config").arn, "secretsmanager", config.regions.primary,
+            self.app_statements.append(use_key_via(self.key("config").arn, "secretsmanager", config.regions.primary,
                                                     ("kms:Decrypt",)))
 
     def _parameters(self) -> None:
@@ -338,17 +411,6 @@ class DataStack(PlatformStack):
                     "IAM policy for servers: read the environment's parameters")
         self.export("parameters_developer_policy_arn", self.parameters.developer_policy.arn, "string",
                     "IAM policy for developers: read and change app/ settings only")
-
-    def _app_policy(self) -> None:
-        """One managed policy with everything the app tier needs from the data tier, for compute to attach."""
-        if not self.app_statements:
-            return
-        document = DataAwsIamPolicyDocument(self, "app-data-access-document", statement=self.app_statements)
-        policy = IamPolicy(self, "app-data-access", name=f"{self.config.name_prefix}-app-data-access",
-                           description="App tier: connect to the databases and caches (IAM), use the queues, "
-                           "buckets, file systems and secrets of this environment", policy=document.json)
-        self.export("app_data_access_policy_arn", policy.arn, "string",
-                    "IAM policy granting the app tier its data-tier access; attach to app roles")
 
     def _backup(self, resource_arns: list[str]) -> None:
         config = self.config
@@ -383,7 +445,12 @@ def _sid(kind: str, name: str) -> str:
     return kind + "".join(part.capitalize() for part in name.split("-"))
 
 
-def _use_key_via(key_arn: str, service: str, region: str, actions: tuple[str, ...] = (
+def global_cluster_identifier(config: BlueprintConfig, aurora: str) -> str:
+    """The Aurora global database the primary cluster `aurora` forms with its standby (dr.strategy)."""
+    return f"{config.name_prefix}-{aurora}-global"
+
+
+def use_key_via(key_arn: str, service: str, region: str, actions: tuple[str, ...] = (
         "kms:Decrypt", "kms:GenerateDataKey")) -> DataAwsIamPolicyDocumentStatement:
     """Use of a key only through one AWS service in the stack's region (never directly)."""
     return DataAwsIamPolicyDocumentStatement(

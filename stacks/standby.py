@@ -7,18 +7,21 @@ Only environments with a dr.strategy have a standby.
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocument
-from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
 from constructs import Construct
 
 from configuration import BlueprintConfig
 from modules.app_config import ParameterHierarchy, ParameterHierarchyProps
-from modules.database import DatabaseReplica, DatabaseReplicaProps, EnhancedMonitoringRole, EnhancedMonitoringRoleProps
+from modules.database import (
+    AuroraSecondaryCluster,
+    AuroraSecondaryClusterProps,
+    DatabaseReplica,
+    DatabaseReplicaProps,
+)
 from modules.database.instance import iam_connect_statement
-from stacks.base import PlatformStack, StandbySite
-from stacks.compute import ComputeStack
+from stacks.base import StandbySite
+from stacks.compute import ComputeStack, variable
+from stacks.data import DataStack, DataTier, global_cluster_identifier, use_key_via
 from stacks.network import NetworkStack
-from stacks.storage import bucket_key
 
 ACTIVE_REGION_PARAMETER = "dr/active_region"
 """Under <prefix>/data/: the region serving the environment. Terraform writes the primary region into it
@@ -32,13 +35,19 @@ class StandbyNetworkStack(StandbySite, NetworkStack):
         super().__init__(scope, self.site_view(config))
 
 
-class StandbyDataStack(StandbySite, PlatformStack):
-    """The data half of the standby (seed 001's pilot light): a cross-region read replica of every RDS
-    instance under its own key, and the parameter hierarchy the app reads at start-up under the same
-    names as in the primary region (endpoints of the replicas, the app settings, the active region).
+class StandbyDataStack(StandbySite, DataTier):
+    """The data half of the standby: what the app finds in the primary region, again in the standby's, under
+    the same SSM names, each under a key of its own region:
 
-    Buckets are already replicated by the primary's data stack; caches, queues and file systems of the
-    standby come with its compute tier.
+    - every RDS instance as a cross-region read replica (seed 001's pilot light), promoted by the failover;
+    - every Aurora cluster as the secondary cluster of a global database the primary cluster forms
+      (data stack), detached by the failover;
+    - the queues, empty until the standby's workers use them;
+    - the buckets' replicas (the primary's data stack replicates into them) for the app to read and write;
+    - the parameter hierarchy: endpoints of the standby stores, the app settings, the active region.
+
+    Caches and file systems are not replicated: the standby starts them empty (issue 6 leaves them to a
+    warm standby of the blueprints that use them).
     """
 
     layer = "data"
@@ -47,43 +56,21 @@ class StandbyDataStack(StandbySite, PlatformStack):
         view = self.site_view(config)
         super().__init__(scope, view)
         self.primary = config
+        self.keys, self.app_statements = {}, []
+        self.published: dict[str, str] = {ACTIVE_REGION_PARAMETER: config.regions.primary}
         network = self.remote_state(NetworkStack)
-        vpc_id, subnet_ids = network.get_string("vpc_id"), network.get_list("data_subnet_ids")
-        app_group = network.get_string("app_security_group_id")
-        key = {domain: bucket_key(self, f"{domain}-key", f"{view.name_prefix}-{domain}",
-                                  f"{domain} of the {config.name_prefix} standby in {view.regions.primary}",
-                                  view.account_id, self.partition) for domain in ("databases", "config")}
-        published: dict[str, str] = {ACTIVE_REGION_PARAMETER: config.regions.primary}
-        connects = []
-        if config.data.databases:
-            monitoring = EnhancedMonitoringRole(self, "database-monitoring", EnhancedMonitoringRoleProps(
-                role_name=f"{view.name_prefix}-rds-monitoring", partition=self.partition,
-                account_id=view.account_id))
-        for name, spec in config.data.databases.items():
-            variable = name.replace("-", "_")
-            replica = DatabaseReplica(self, f"database-{name}", DatabaseReplicaProps(
-                identifier=f"{view.name_prefix}-{name}", source_arn=self.source_arn(name), engine=spec.engine,
-                engine_version=spec.version, instance_class=spec.instance_class, vpc_id=vpc_id,
-                subnet_ids=subnet_ids, client_security_group_ids=[app_group], encryption_key=key["databases"],
-                monitoring_role=monitoring, multi_az=config.dr.strategy == "warm-standby",
-                backup_retention_days=spec.backup_retention_days,
-                monitoring_interval_seconds=spec.monitoring_interval_seconds,
-                performance_insights_retention_days=spec.performance_insights_retention_days,
-                max_allocated_storage_gb=spec.max_allocated_storage_gb))
-            published[f"database/{name}/endpoint"] = replica.endpoint
-            published[f"database/{name}/port"] = str(replica.port)
-            self.export(f"database_{variable}_endpoint", replica.endpoint, "string",
-                        f"Host name of the {name} replica (unchanged by promotion)")
-            self.export(f"database_{variable}_port", str(replica.port), "string", f"Port of the {name} replica")
-            self.export(f"database_{variable}_identifier", replica.instance.identifier, "string",
-                        f"RDS identifier of the {name} replica (the orchestrator promotes it)")
-            self.export(f"database_{variable}_arn", replica.arn, "string", f"ARN of the {name} replica")
-            connects.append(iam_connect_statement(replica.props.identifier, self.partition, view.regions.primary,
-                                                  view.account_id, replica.instance.resource_id, "app"))
+        self.vpc_id, self.subnet_ids = network.get_string("vpc_id"), network.get_list("data_subnet_ids")
+        self.app_group = network.get_string("app_security_group_id")
+        self.queues = {name: self._work_queue(name) for name in config.data.queues}
+        self._bucket_replicas()
+        for name in config.data.databases:
+            self._replica(name)
+        for name in config.data.aurora:
+            self._secondary_cluster(name)
         self.parameters = ParameterHierarchy(self, "parameters", ParameterHierarchyProps(
-            prefix=view.parameter_prefix, name_prefix=view.name_prefix, encryption_key=key["config"],
+            prefix=view.parameter_prefix, name_prefix=view.name_prefix, encryption_key=self.key("config"),
             region=view.regions.primary, account_id=view.account_id, partition=self.partition,
-            settings=dict(config.data.parameters), published=published,
+            settings=dict(config.data.parameters), published=self.published,
             handed_over=[ACTIVE_REGION_PARAMETER]))  # the orchestrator's after creation: no apply undoes a failover
         self.export("parameter_prefix", view.parameter_prefix, "string",
                     "Root of the standby's SSM parameters: the same names as in the primary region")
@@ -91,15 +78,84 @@ class StandbyDataStack(StandbySite, PlatformStack):
                     "SSM parameter naming the region that serves (the orchestrator sets the standby's)")
         self.export("parameters_read_policy_arn", self.parameters.server_read_policy.arn, "string",
                     "IAM policy for the standby's servers: read the environment's parameters")
-        for domain, domain_key in key.items():
+        for domain, domain_key in self.keys.items():
             self.export(f"kms_key_{domain}_arn", domain_key.arn, "string", f"Standby key of the {domain} domain")
-        if connects:  # the standby's app tier reaches its databases as the primary's does (IAM sign-in)
-            document = DataAwsIamPolicyDocument(self, "app-data-access-document", statement=connects)
-            policy = IamPolicy(self, "app-data-access", name=f"{view.name_prefix}-app-data-access",
-                               description="Standby app tier: connect to the replicated databases (IAM)",
-                               policy=document.json)
-            self.export("app_data_access_policy_arn", policy.arn, "string",
-                        "IAM policy granting the standby's app tier its data-tier access")
+        self._app_policy("Standby app tier: connect to the standby databases (IAM), use its queues and the "
+                         "bucket replicas")
+
+    def key_description(self, domain: str) -> str:
+        return f"{domain} of the {self.primary.name_prefix} standby in {self.config.regions.primary}"
+
+    def _bucket_replicas(self) -> None:
+        """The app tier of the standby uses the replicas the primary's data stack keeps in this region."""
+        primary, region = self.primary, self.config.regions.primary
+        replicated = [name for name in primary.data.buckets if primary.bucket_replicated(name)]
+        if not replicated:
+            return
+        replica_key = self.remote_state(DataStack, site=primary).get_string("kms_key_storage_replica_arn")
+        for name in replicated:
+            bucket = primary.data_bucket_name(name, region)
+            self._bucket_access(name, bucket, f"arn:{self.partition}:s3:::{bucket}")
+            self.export(f"bucket_{variable(name)}_name", bucket, "string",
+                        f"Replica of the {name} bucket in {region} (written by replication until a failover)")
+        self.app_statements.append(use_key_via(replica_key, "s3", region))
+
+    def _replica(self, name: str) -> None:
+        """A cross-region read replica of RDS instance `name`, promoted by the failover."""
+        spec, view = self.primary.data.databases[name], self.config
+        replica = DatabaseReplica(self, f"database-{name}", DatabaseReplicaProps(
+            identifier=f"{view.name_prefix}-{name}", source_arn=self.source_arn(name), engine=spec.engine,
+            engine_version=spec.version, instance_class=spec.instance_class, vpc_id=self.vpc_id,
+            subnet_ids=self.subnet_ids, client_security_group_ids=[self.app_group],
+            encryption_key=self.key("databases"), monitoring_role=self._monitoring_role(),
+            multi_az=self.primary.dr.strategy == "warm-standby", backup_retention_days=spec.backup_retention_days,
+            monitoring_interval_seconds=spec.monitoring_interval_seconds,
+            performance_insights_retention_days=spec.performance_insights_retention_days,
+            max_allocated_storage_gb=spec.max_allocated_storage_gb))
+        self._publish(name, replica.endpoint, replica.port, replica.instance.identifier, replica.arn,
+                      "replica")
+        self.app_statements.append(iam_connect_statement(
+            replica.props.identifier, self.partition, view.regions.primary, view.account_id,
+            replica.instance.resource_id, "app"))
+
+    def _secondary_cluster(self, name: str) -> None:
+        """The secondary cluster of Aurora cluster `name`'s global database, detached by the failover: two
+        instances for a warm standby (a reader in a second AZ once it is the writer), one for a pilot light."""
+        primary, view = self.primary, self.config
+        spec = primary.data.aurora[name]
+        protect = spec.deletion_protection if spec.deletion_protection is not None else primary.is_production
+        global_id = global_cluster_identifier(primary, name)
+        cluster = AuroraSecondaryCluster(self, f"aurora-{name}", AuroraSecondaryClusterProps(
+            identifier=f"{view.name_prefix}-{name}", global_cluster_identifier=global_id, engine=spec.engine,
+            engine_version=spec.version, instance_class=spec.instance_class,
+            serverless_v2=(spec.serverless_v2.min_acu, spec.serverless_v2.max_acu) if spec.serverless_v2 else None,
+            instances=2 if primary.dr.strategy == "warm-standby" else 1, vpc_id=self.vpc_id,
+            subnet_ids=self.subnet_ids, client_security_group_ids=[self.app_group],
+            encryption_key=self.key("databases"), monitoring_role=self._monitoring_role(),
+            availability_zones=list(view.regions.availability_zones), region=view.regions.primary,
+            account_id=view.account_id, partition=self.partition, backup_retention_days=spec.backup_retention_days,
+            deletion_protection=protect, monitoring_interval_seconds=spec.monitoring_interval_seconds))
+        self._publish(name, cluster.writer_endpoint, cluster.port, cluster.cluster.cluster_identifier, cluster.arn,
+                      "secondary cluster")
+        variable_name = variable(name)
+        self.published[f"database/{name}/reader_endpoint"] = cluster.reader_endpoint
+        self.export(f"database_{variable_name}_reader_endpoint", cluster.reader_endpoint, "string",
+                    f"Reader endpoint of the {name} secondary cluster")
+        self.export(f"database_{variable_name}_global_cluster_identifier", global_id, "string",
+                    f"Global database the {name} secondary cluster belongs to (the orchestrator detaches it)")
+        self.app_statements.append(cluster.iam_connect_policy_statement("app"))
+
+    def _publish(self, name: str, endpoint: str, port: int, identifier: str, arn: str, what: str) -> None:
+        """Exports and parameters of standby database `name`, under the names the primary's carry."""
+        variable_name = variable(name)
+        self.published[f"database/{name}/endpoint"] = endpoint
+        self.published[f"database/{name}/port"] = str(port)
+        self.export(f"database_{variable_name}_endpoint", endpoint, "string",
+                    f"Host name of the {name} {what} (unchanged by the failover)")
+        self.export(f"database_{variable_name}_port", str(port), "string", f"Port of the {name} {what}")
+        self.export(f"database_{variable_name}_identifier", identifier, "string",
+                    f"RDS identifier of the {name} {what} (the orchestrator makes it writable)")
+        self.export(f"database_{variable_name}_arn", arn, "string", f"ARN of the {name} {what}")
 
     def source_arn(self, database: str) -> str:
         """The primary instance's ARN, from its naming rule (data stack: <name_prefix>-<database>)."""
