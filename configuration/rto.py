@@ -20,6 +20,15 @@ ALARM_SECONDS = 60 + 60
 RDS_PROMOTION_SECONDS = 300
 """Promoting a read replica reboots it and takes "a few minutes" depending on its size (RDS User Guide,
 "Promoting a read replica to be a standalone DB instance")."""
+AURORA_DETACH_SECONDS = 120
+"""Detaching an Aurora global database's secondary cluster ("remove from global database"), after which it is
+a standalone cluster and RDS makes one of its reader instances the writer (Aurora User Guide, "Recovering an
+Amazon Aurora global database from an unplanned outage": detach and promote, and "Removing a cluster from an
+Amazon Aurora global database"). The guide's overview says a secondary Region can be promoted "to take full
+read/write workloads in under a minute"; this planning value doubles that, because the orchestrator waits
+for more than the detach: the cluster back to available with a writer instance (IsClusterWriter) and no
+replication source, seen through a 15 s poll. A planning value, not a measurement: the drill shows the real
+figure beside it."""
 EC2_LAUNCH_SECONDS = 180
 """An instance from the golden image: launch to running ~1 min, boot and the application's start, before
 the first ELB health check (EC2 Auto Scaling User Guide, "Set the health check grace period")."""
@@ -74,7 +83,10 @@ def rto_budget(config: BlueprintConfig) -> RtoBudget:
                              f"{check.failure_threshold} failed checks every {check.request_interval_seconds} s, "
                              "then the us-east-1 alarm"))
     steps.append(RtoStep("flap-guard", dr.min_outage_seconds, "dr.min_outage_seconds of confirmed outage"))
-    if config.data.databases:
+    if config.data.aurora:
+        steps.append(RtoStep("detach-database", AURORA_DETACH_SECONDS,
+                             "Aurora secondary cluster detached from its global database, then a writer"))
+    elif config.data.databases:
         steps.append(RtoStep("promote-database", RDS_PROMOTION_SECONDS, "RDS read replica promotion"))
     steps.append(RtoStep("update-parameters", PARAMETER_SECONDS, "SSM endpoints the app reads at start-up"))
     compute = config.compute

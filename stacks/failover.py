@@ -10,6 +10,10 @@ other standby stacks. Only environments with a dr.strategy have it.
   dead-letter queue; its environment is exactly the contract of lambda_src/dr_failover/config.py, filled from
   the standby data and compute stacks and the PRIMARY edge stack's outputs; its role may do only the calls of
   the steps, on these resources.
+- The database it makes writable (at most one, dr_rules): a data.databases instance's cross-region read
+  replica, promoted (DATABASE kind "instance"), or a data.aurora cluster's standby: the secondary cluster of
+  its Aurora global database, detached from the global database so that it becomes a standalone writer
+  (kind "aurora-global"). Either way the endpoint parameter is <parameter_prefix>/data/database/<name>/endpoint.
 - The timeline topic: SNS in the standby region, subscribed by ops.alarm_subscribers. The primary region's
   ops topic may be unreachable exactly when a failover runs, so the orchestrator reports here; the function's
   own errors and dead letters alarm here too.
@@ -164,8 +168,21 @@ class FailoverStack(StandbySite, PlatformStack):
 
     @property
     def database(self) -> str | None:
-        """The one database the orchestrator promotes (dr_rules allows at most one), or None."""
-        return next(iter(self.primary.data.databases), None)
+        """The one database the orchestrator makes writable, from data.databases or data.aurora (dr_rules allows
+        at most one across both), or None."""
+        data = self.primary.data
+        return next(iter([*data.databases, *data.aurora]), None)
+
+    @property
+    def database_is_aurora(self) -> bool:
+        """Whether that database is an Aurora cluster (its standby: the secondary cluster of a global database)
+        rather than an instance (its standby: a cross-region read replica)."""
+        return self.database is not None and self.database in self.primary.data.aurora
+
+    def _database_output(self, suffix: str) -> str:
+        """An output of the standby data stack about the database: database_<name>_<suffix>."""
+        assert self.database is not None
+        return self.data.get_string(f"database_{variable(self.database)}_{suffix}")
 
     def _parameter_names(self) -> dict[str, str]:
         """The standby's SSM parameters the orchestrator reads and sets (StandbyDataStack's hierarchy)."""
@@ -176,9 +193,30 @@ class FailoverStack(StandbySite, PlatformStack):
         return names
 
     def _replica_identifier(self) -> str | None:
-        if self.database is None:
+        """The standby read replica of an instance (None without a database, or for Aurora)."""
+        if self.database is None or self.database_is_aurora:
             return None
-        return self.data.get_string(f"database_{variable(self.database)}_identifier")
+        return self._database_output("identifier")
+
+    def _global_cluster(self) -> str | None:
+        """The Aurora global database's identifier (None without an Aurora database)."""
+        return self._database_output("global_cluster_identifier") if self.database_is_aurora else None
+
+    def _standby_cluster_arn(self) -> str | None:
+        """The ARN of the Aurora secondary cluster in the standby region (None without an Aurora database)."""
+        return self._database_output("arn") if self.database_is_aurora else None
+
+    def _database(self) -> dict[str, Any]:
+        """DATABASE of lambda_src/dr_failover/config.py."""
+        global_cluster = self._global_cluster()
+        if global_cluster is not None:
+            return {"kind": "aurora-global", "global_cluster": global_cluster,
+                    "cluster_arn": self._standby_cluster_arn()}
+        identifier = self._replica_identifier()
+        if identifier is None:
+            return {"kind": "none"}
+        return {"kind": "instance", "identifier": identifier,
+                "multi_az": self.primary.database_multi_az(self.database)}  # once promoted, as the primary was
 
     def _fleets(self) -> list[dict[str, Any]]:
         """The standby's workloads, raised to the PRIMARY's capacity (min_size; max_size for the groups)."""
@@ -197,10 +235,7 @@ class FailoverStack(StandbySite, PlatformStack):
         return self.compute.get_string(f"service_{variable(name)}_name")
 
     def _environment(self) -> dict[str, str]:
-        identifier = self._replica_identifier()
-        database: dict[str, Any] = {"kind": "none"} if identifier is None else {
-            "kind": "instance", "identifier": identifier,
-            "multi_az": self.primary.database_multi_az(self.database)}  # once promoted, as the primary was
+        database = self._database()
         return {
             "PRIMARY_REGION": self.primary.regions.primary,
             "STANDBY_REGION": self.region,
@@ -238,6 +273,19 @@ class FailoverStack(StandbySite, PlatformStack):
                 actions.append("rds:ModifyDBInstance")
             statements.append(s(sid="PromoteTheReplica", actions=actions,
                                 resources=[self._arn("rds", f"db:{identifier}")]))
+        global_cluster, cluster_arn = self._global_cluster(), self._standby_cluster_arn()
+        if global_cluster is not None and cluster_arn is not None:
+            # steps._aurora_state and _detach_aurora: describe_db_clusters(the secondary's ARN),
+            # describe_global_clusters(the global id), remove_from_global_cluster(both). The Service
+            # Authorization Reference (Amazon RDS) authorizes DescribeDBClusters against the cluster,
+            # DescribeGlobalClusters against the global-cluster, and RemoveFromGlobalCluster against both
+            # (cluster* and global-cluster*, no dependent actions): one statement per resource. A global
+            # cluster's ARN has no region: arn:<partition>:rds::<account>:global-cluster:<id>.
+            statements += [
+                s(sid="DetachTheStandbyCluster", actions=["rds:DescribeDBClusters", "rds:RemoveFromGlobalCluster"],
+                  resources=[cluster_arn]),
+                s(sid="LeaveTheGlobalDatabase", actions=["rds:DescribeGlobalClusters", "rds:RemoveFromGlobalCluster"],
+                  resources=[self._arn("rds", f"global-cluster:{global_cluster}", region="")])]
         parameters = [self._arn("ssm", f"parameter{name}") for name in self._parameter_names().values()]
         statements += [
             s(sid="ReadAndSetTheParameters", actions=["ssm:GetParameter", "ssm:PutParameter"],

@@ -24,7 +24,7 @@ from stacks.failover import (
 )
 from stacks.standby import StandbyComputeStack
 from synth.app import STACK_TYPES
-from tests.support import ALL_ENVIRONMENTS, only, platform_manifest, resources
+from tests.support import ALL_ENVIRONMENTS, load_environment, only, platform_manifest, resources
 
 NAME = "cafe-dr-prod-dr-failover"
 ACCOUNT = "123456789012"
@@ -48,6 +48,28 @@ OUTPUTS: dict[tuple[str, str], Any] = {
 }
 TOPIC_ARN = f"arn:aws:sns:eu-central-1:{ACCOUNT}:{NAME}"
 
+# levels prod with its warm standby on (tests/configs/levels-warm-standby.yaml): an Aurora global database
+LEVELS = "levels-prod-dr-failover"
+LEVELS_CLUSTER_ARN = f"arn:aws:rds:us-east-2:{ACCOUNT}:cluster:levels-prod-dr-main"
+LEVELS_GLOBAL_CLUSTER = "levels-prod-main-global"
+LEVELS_TARGET_GROUP = f"arn:aws:elasticloadbalancing:us-east-2:{ACCOUNT}:targetgroup/levels-prod-dr-api/0123456789ab"
+LEVELS_OUTPUTS: dict[tuple[str, str], Any] = {
+    # StandbyDataStack's outputs of Aurora cluster main (its secondary cluster and the global database)
+    ("data", "database_main_identifier"): "levels-prod-dr-main",
+    ("data", "database_main_arn"): LEVELS_CLUSTER_ARN,
+    ("data", "database_main_global_cluster_identifier"): LEVELS_GLOBAL_CLUSTER,
+    ("data", "active_region_parameter_name"): "/levels/prod/data/dr/active_region",
+    ("data", "parameter_prefix"): "/levels/prod",
+    ("compute", "fleet_api_group_name"): "levels-prod-dr-api",
+    ("compute", "fleet_worker_group_name"): "levels-prod-dr-worker",
+    ("compute", "target_group_arns"): {"api": LEVELS_TARGET_GROUP},
+    ("compute", "load_balancer_dns_name"): "levels-prod-dr-lb-5678.us-east-2.elb.amazonaws.com",
+    ("primary-edge", "hosted_zone_id"): "Z0LEVELS0EXAMPLE",
+    ("primary-edge", "failover_record_name"): "api.levels.example.com",  # its load-balanced name, not the apex
+    ("primary-edge", "failover_gate_health_check_id"): "0gate-1111-1111",
+}
+LEVELS_TOPIC_ARN = f"arn:aws:sns:us-east-2:{ACCOUNT}:{LEVELS}"
+
 
 # -- helpers ------------------------------------------------------------------------------------------
 
@@ -61,12 +83,12 @@ def pilot_light_config(**dr: Any) -> BlueprintConfig:
     return config.model_copy(update={"dr": config.dr.model_copy(update=dr)}) if dr else config
 
 
-def evaluate(expression: str) -> Any:
-    """A `${jsonencode(...)}` expression with the remote-state references replaced by OUTPUTS' values."""
+def evaluate(expression: str, outputs: dict[tuple[str, str], Any] = OUTPUTS) -> Any:
+    """A `${jsonencode(...)}` expression with the remote-state references replaced by the outputs' values."""
     body = expression.removeprefix("${jsonencode(").removesuffix(")}")
 
     def value(match: re.Match) -> Any:
-        return OUTPUTS[(match[1], match[2])]
+        return outputs[(match[1], match[2])]
 
     body = re.sub(r"\$\{" + REF.pattern + r"\}", lambda m: str(value(m)), body)  # inside template strings
     body = re.sub(r"values\(" + REF.pattern + r"\)", lambda m: json.dumps(list(value(m).values())), body)
@@ -74,15 +96,16 @@ def evaluate(expression: str) -> Any:
     return json.loads(body.replace('" = ', '": '))
 
 
-def rendered_environment(document: dict[str, Any]) -> dict[str, str]:
-    """The function's environment as Lambda would receive it, given OUTPUTS and the timeline topic's ARN."""
+def rendered_environment(document: dict[str, Any], outputs: dict[tuple[str, str], Any] = OUTPUTS,
+                         topic_arn: str = TOPIC_ARN) -> dict[str, str]:
+    """The function's environment as Lambda would receive it, given the outputs and the timeline topic's ARN."""
     variables = only(document, "aws_lambda_function")["environment"]["variables"]
     rendered = {}
     for key, text in variables.items():
         if text.startswith("${jsonencode("):
-            rendered[key] = json.dumps(evaluate(text))
+            rendered[key] = json.dumps(evaluate(text, outputs))
         elif text.startswith("${aws_sns_topic."):
-            rendered[key] = TOPIC_ARN
+            rendered[key] = topic_arn
         else:
             rendered[key] = text
     return rendered
@@ -109,6 +132,11 @@ def ref(resource_type: str, name: str, attribute: str = "arn") -> str:
     return "${%s.%s.%s}" % (resource_type, name, attribute)
 
 
+def resolved(text: str, outputs: dict[tuple[str, str], Any]) -> str:
+    """A string with its `${data.terraform_remote_state...}` references replaced by the outputs' values."""
+    return re.sub(r"\$\{" + REF.pattern + r"\}", lambda m: str(outputs[(m[1], m[2])]), text)
+
+
 @pytest.fixture(scope="module")
 def outdir(synthesized: dict[tuple[str, str], Path]) -> Path:
     return synthesized[("cafe-dr", "prod")]
@@ -123,6 +151,12 @@ def document(outdir: Path) -> dict[str, Any]:
 def manual() -> dict[str, Any]:
     """The pilot light with dr.automatic false."""
     return synth_alone(pilot_light_config(automatic=False))
+
+
+@pytest.fixture(scope="module")
+def levels() -> dict[str, Any]:
+    """levels prod's warm standby: its Aurora cluster's secondary in us-east-2, two ASG fleets, api. failing over."""
+    return synth_alone(load_environment("levels", "prod+warm-standby"))
 
 
 # -- where it lives -----------------------------------------------------------------------------------
@@ -345,6 +379,138 @@ def test_the_role_may_do_exactly_the_steps_calls_on_their_resources(document):
     assert trust["principals"] == [{"type": "Service", "identifiers": ["lambda.amazonaws.com"]}]
     attachments = [a["policy_arn"] for a in resources(document, "aws_iam_role_policy_attachment").values()]
     assert attachments == ["arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"]
+
+
+# -- an Aurora global database (levels prod's warm standby) ------------------------------------------
+
+
+def test_levels_warm_standby_has_a_failover_stack_built_for_its_aurora_cluster(levels):
+    config = load_environment("levels", "prod+warm-standby")
+    assert FailoverStack.applies_to(config)
+    assert (sorted(config.data.aurora), config.data.databases) == (["main"], {})
+    function = only(levels, "aws_lambda_function")
+    assert function["function_name"] == LEVELS and function.get("provider") is None  # us-east-2, the standby
+    assert levels["provider"]["aws"][0]["region"] == "us-east-2"
+    variables = function["environment"]["variables"]
+    assert {k: v for k, v in variables.items() if not v.startswith("${")} == {
+        "PRIMARY_REGION": "us-east-1", "STANDBY_REGION": "us-east-2",
+        "HEALTH_ALARM_NAME": "levels-prod-primary-down", "HEALTH_ALARM_REGION": "us-east-1",
+        "MIN_OUTAGE_SECONDS": "120", "WAIT_TIMEOUT_SECONDS": "840", "ENVIRONMENT_NAME": "levels-prod"}
+    # the contract of StandbyDataStack: the global database's identifier and the secondary cluster's ARN
+    assert variables["DATABASE"] == (
+        '${jsonencode({"kind" = "aurora-global", '
+        '"global_cluster" = data.terraform_remote_state.data.outputs.database_main_global_cluster_identifier, '
+        '"cluster_arn" = data.terraform_remote_state.data.outputs.database_main_arn})}')
+    assert evaluate(variables["DATABASE"], LEVELS_OUTPUTS) == {
+        "kind": "aurora-global", "global_cluster": LEVELS_GLOBAL_CLUSTER, "cluster_arn": LEVELS_CLUSTER_ARN}
+    assert evaluate(variables["PARAMETERS"], LEVELS_OUTPUTS) == {
+        "database_endpoint": "/levels/prod/data/database/main/endpoint",  # the path an instance's has too
+        "active_region": "/levels/prod/data/dr/active_region"}
+    # the fleets at the PRIMARY's sizes (the standby serves at half: warm_capacity_percent 50)
+    primary = config.compute.fleets
+    assert evaluate(variables["FLEETS"], LEVELS_OUTPUTS) == [
+        {"kind": "asg", "name": f"levels-prod-dr-{name}", "min": primary[name].min_size,
+         "desired": primary[name].min_size, "max": primary[name].max_size} for name in ("api", "worker")]
+    assert [(f.min_size, f.max_size) for f in primary.values()] == [(2, 8), (1, 6)]
+    assert config.standby().compute.fleets["api"].min_size == 1
+    # the record the primary edge names (levels: api.levels.example.com, not the apex), passed through
+    assert REMOTE[2:-1] % ("primary-edge", "failover_record_name") in variables["DNS"]
+    assert evaluate(variables["DNS"], LEVELS_OUTPUTS)["record_name"] == "api.levels.example.com"
+
+
+def test_levels_orchestrator_accepts_its_aurora_global_environment(levels):
+    config = Config.from_env(rendered_environment(levels, LEVELS_OUTPUTS, LEVELS_TOPIC_ARN))
+    assert (config.primary_region, config.standby_region) == ("us-east-1", "us-east-2")
+    database = config.database
+    assert (database.kind, database.global_cluster, database.cluster_arn) == (
+        "aurora-global", LEVELS_GLOBAL_CLUSTER, LEVELS_CLUSTER_ARN)
+    assert (database.identifier, database.multi_az) == (None, False)
+    assert (config.parameters.database_endpoint, config.parameters.active_region) == (
+        "/levels/prod/data/database/main/endpoint", "/levels/prod/data/dr/active_region")
+    assert config.fleets == (AsgFleet("levels-prod-dr-api", 2, 2, 8), AsgFleet("levels-prod-dr-worker", 1, 1, 6))
+    assert config.target_group_arns == (LEVELS_TARGET_GROUP,)
+    assert (config.dns.zone_id, config.dns.record_name, config.dns.gate_health_check_id) == (
+        "Z0LEVELS0EXAMPLE", "api.levels.example.com.", "0gate-1111-1111")
+    assert config.dns.standby_dns_name == LEVELS_OUTPUTS[("compute", "load_balancer_dns_name")]
+    assert (config.topic_arn, config.topic_region, config.environment_name) == (
+        LEVELS_TOPIC_ARN, "us-east-2", "levels-prod")
+
+
+def test_levels_role_may_detach_the_standby_cluster_from_its_global_database_and_no_more(levels):
+    """steps._aurora_state and _detach_aurora call describe_db_clusters (the secondary's ARN),
+    describe_global_clusters (the global id) and remove_from_global_cluster (both); the Service Authorization
+    Reference authorizes them against the cluster, the global-cluster, and both. A global cluster's ARN has no
+    region."""
+    topic = ref("aws_sns_topic", logical(levels, "aws_sns_topic", name=LEVELS))
+    key = ref("aws_kms_key", logical(levels, "aws_kms_key", description="DR failover orchestrator of "
+                                     "levels-prod: settings, logs, timeline, dead letters"))
+    granted = {sid: (s["actions"], s["resources"]) for sid, s in permissions(levels).items()}
+    here = f"arn:aws:{{}}:us-east-2:{ACCOUNT}"
+    cluster = REMOTE % ("data", "database_main_arn")
+    global_cluster = f"arn:aws:rds::{ACCOUNT}:global-cluster:" + REMOTE % ("data",
+                                                                            "database_main_global_cluster_identifier")
+    assert granted == {
+        "OwnLogGroupOnly": (["logs:CreateLogStream", "logs:PutLogEvents"],
+                            [ref("aws_cloudwatch_log_group", logical(levels, "aws_cloudwatch_log_group")) + ":*"]),
+        "Traces": (["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"]),
+        "DeadLetters": (["sqs:SendMessage"], [ref("aws_sqs_queue", "failures")]),
+        "OwnKey": (["kms:Decrypt", "kms:GenerateDataKey"], [key]),
+        "ReadTheHealthAlarm": (["cloudwatch:DescribeAlarms"],
+                               [f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:levels-prod-primary-down"]),
+        "DetachTheStandbyCluster": (["rds:DescribeDBClusters", "rds:RemoveFromGlobalCluster"], [cluster]),
+        "LeaveTheGlobalDatabase": (["rds:DescribeGlobalClusters", "rds:RemoveFromGlobalCluster"], [global_cluster]),
+        "ReadAndSetTheParameters": (["ssm:GetParameter", "ssm:PutParameter"], sorted([
+            here.format("ssm") + ":parameter" + REMOTE % ("data", "active_region_parameter_name"),
+            here.format("ssm") + ":parameter" + REMOTE % ("data", "parameter_prefix")
+            + "/data/database/main/endpoint"])),
+        "FindTheParametersKey": (["ssm:DescribeParameters"], ["*"]),
+        "ParametersKeyThroughSsm": (["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+                                    [REMOTE % ("data", "kms_key_config_arn")]),
+        "DescribeTheGroups": (["autoscaling:DescribeAutoScalingGroups"], ["*"]),
+        "ScaleTheStandbyGroups": (["autoscaling:UpdateAutoScalingGroup"], [
+            here.format("autoscaling") + ":autoScalingGroup:*:autoScalingGroupName/"
+            + REMOTE % ("compute", f"fleet_{name}_group_name") for name in ("api", "worker")]),
+        "ReadTargetHealth": (["elasticloadbalancing:DescribeTargetHealth"], ["*"]),
+        "PinTheGate": (["route53:GetHealthCheck", "route53:UpdateHealthCheck"],
+                       ["arn:aws:route53:::healthcheck/" + REMOTE % ("primary-edge", "failover_gate_health_check_id")]),
+        "ReadTheFailoverRecords": (["route53:ListResourceRecordSets"],
+                                   ["arn:aws:route53:::hostedzone/" + REMOTE % ("primary-edge", "hosted_zone_id")]),
+        "PublishTheTimeline": (["sns:Publish"], [topic]),
+    }
+    # each RDS action on exactly the resource types it is authorized against; no promotion of an instance
+    rds: dict[str, set[str]] = {}
+    for actions, resources_ in granted.values():
+        for action in (a for a in actions if a.startswith("rds:")):
+            rds.setdefault(action, set()).update(resources_)
+    assert rds == {"rds:DescribeDBClusters": {cluster}, "rds:DescribeGlobalClusters": {global_cluster},
+                   "rds:RemoveFromGlobalCluster": {cluster, global_cluster}}
+    # "*" only where the action has no resource-level permissions: as for cafe-dr, nothing of the database's
+    assert sorted(sid for sid, (_, resources_) in granted.items() if "*" in resources_) == [
+        "DescribeTheGroups", "FindTheParametersKey", "ReadTargetHealth", "Traces"]
+    # with the producers' outputs: exactly what the orchestrator's config names
+    config = Config.from_env(rendered_environment(levels, LEVELS_OUTPUTS, LEVELS_TOPIC_ARN))
+    assert resolved(cluster, LEVELS_OUTPUTS) == config.database.cluster_arn == LEVELS_CLUSTER_ARN
+    assert resolved(global_cluster, LEVELS_OUTPUTS) == f"arn:aws:rds::{ACCOUNT}:global-cluster:{LEVELS_GLOBAL_CLUSTER}"
+    assert all(s.get("effect", "Allow") == "Allow" for s in permissions(levels).values())
+
+
+def test_levels_reads_only_outputs_its_producers_publish(synthesized):
+    """Through the real app: the standby data stack publishes the Aurora outputs the DATABASE contract names,
+    and the primary edge names api.levels.example.com as the record failing over."""
+    outdir = synthesized[("levels", "prod+warm-standby")]
+    contracts = {s["name"]: s for s in platform_manifest(outdir)["stacks"]}
+    document = json.loads((outdir / "stacks" / LEVELS / "cdk.tf.json").read_text())
+    producer = {"network": "levels-prod-dr-network", "data": "levels-prod-dr-data",
+                "compute": "levels-prod-dr-compute", "primary-edge": "levels-prod-edge"}
+    assert contracts[LEVELS]["consumes"] == list(producer.values())
+    read = set(REF.findall(json.dumps(document)))
+    assert {("data", "database_main_arn"), ("data", "database_main_global_cluster_identifier")} <= read
+    assert ("data", "database_main_identifier") not in read  # no replica to promote
+    missing = sorted(f"{source}.{output}" for source, output in read
+                     if output not in contracts[producer[source]]["outputs"])
+    assert missing == []
+    edge = json.loads((outdir / "stacks" / "levels-prod-edge" / "cdk.tf.json").read_text())
+    assert edge["output"]["failover_record_name"]["value"] == "api.levels.example.com"
 
 
 # -- the timeline -------------------------------------------------------------------------------------
