@@ -105,9 +105,6 @@ def dr_rules(config: BlueprintConfig) -> None:
         raise ValueError(f"dr.strategy {dr.strategy!r}, but no public name points at the load balancer (edge."
                          f"apex_target is {edge.apex_target!r}, edge.load_balancer_names is empty), so DNS has nothing "
                          "to fail over; fix: set edge.apex_target: load_balancer or list edge.load_balancer_names")
-    if config.data.aurora:
-        raise ValueError(f"dr.strategy {dr.strategy!r} with data.aurora {sorted(config.data.aurora)}: the Aurora "
-                         "global-database standby is not built yet; fix: dr.strategy: none for this environment")
     for name, image in config.compute.images.items():
         if image.pipeline is None and name not in dr.image_ids:
             raise ValueError(f"compute.images.{name} has no pipeline to distribute it to {secondary}, and dr.image_ids "
@@ -124,10 +121,11 @@ def dr_rules(config: BlueprintConfig) -> None:
         config.standby()
     except ValueError as error:  # the primary's subnet layout may not fit the standby's range
         raise ValueError(f"dr.vpc_cidr {dr.vpc_cidr}: the standby network is invalid: {error}") from None
-    if len(config.data.databases) > 1:
-        raise ValueError(f"dr.strategy {dr.strategy!r} with data.databases {sorted(config.data.databases)}: the "
-                         "failover orchestrator promotes one database; fix: one database per environment with a "
-                         "standby, or dr.strategy: none")
+    databases = [*config.data.databases, *config.data.aurora]
+    if len(databases) > 1:
+        raise ValueError(f"dr.strategy {dr.strategy!r} with databases {sorted(databases)} (data.databases and data."
+                         "aurora): the failover orchestrator promotes one database; fix: one database per environment "
+                         "with a standby, or dr.strategy: none")
     from configuration.rto import rto_budget  # noqa: PLC0415 - rto imports this module's types
 
     budget = rto_budget(config)

@@ -318,5 +318,8 @@ class EdgeStack(PlatformStack):
                 name=f"{self.config.name_prefix}-failover-gate", endpoint_health_check_ids=[health.id]))
             self.export("failover_gate_health_check_id", self.gate.id, "string",
                         "CALCULATED check deciding the PRIMARY failover records (the orchestrator closes it)")
-            self.export("failover_record_name", edge.domain, "string",
-                        "Name whose PRIMARY/SECONDARY records the orchestrator verifies")
+            # the apex when the load balancer serves it (cafe-dr), else its first own name (levels' api.)
+            record = edge.domain if edge.apex_target == "load_balancer" else edge.host(edge.load_balancer_names[0])
+            self.export("failover_record_name", record, "string",
+                        "Name whose PRIMARY/SECONDARY records the orchestrator verifies (every load-balanced name "
+                        "has a pair on the same gate)")

@@ -11,19 +11,20 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 
 from configuration import load  # noqa: E402
-from tests.support import ALL_ENVIRONMENTS, CREATED_ZONE_CONFIG  # noqa: E402
+from tests.support import CREATED_ZONE_CONFIG, TESTED_ENVIRONMENTS, load_environment  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Path]:
-    """(blueprint, environment) -> output folder, synthesized in this process through the real app path."""
+    """(blueprint, environment) -> output folder, synthesized in this process through the real app path:
+    every shipped environment and every option one offers (tests/support.OPTION_CONFIGS)."""
     from synth.app import synthesize
 
     root = tmp_path_factory.mktemp("synth")
     outputs = {}
-    for blueprint, environment in ALL_ENVIRONMENTS:
+    for blueprint, environment in TESTED_ENVIRONMENTS:
         outdir = root / f"{blueprint}-{environment}"
-        synthesize(load(blueprint, environment), outdir)
+        synthesize(load_environment(blueprint, environment), outdir)
         outputs[(blueprint, environment)] = outdir
     return outputs
 

@@ -12,19 +12,35 @@ import pytest
 from configuration import list_blueprints
 
 ALL_ENVIRONMENTS: list[tuple[str, str]] = [(b.name, e) for b in list_blueprints() for e in b.environments]
-CREATED_ZONE_CONFIG = Path(__file__).parent / "configs" / "cafe-dr-created-zone.yaml"
+"""Every shipped (blueprint, environment)."""
+CONFIGS = Path(__file__).parent / "configs"
+CREATED_ZONE_CONFIG = CONFIGS / "cafe-dr-created-zone.yaml"
 """cafe-dr dev with the zone created by the edge stack (no shipped environment creates its zone)."""
+OPTION_CONFIGS: dict[tuple[str, str], Path] = {
+    ("levels", "prod+warm-standby"): CONFIGS / "levels-warm-standby.yaml",
+}
+"""Options a shipped environment offers switched off (levels prod's warm standby, seed 003: "an option in
+the future"), switched on: each goes through every layer beside the shipped environments."""
+TESTED_ENVIRONMENTS: list[tuple[str, str]] = ALL_ENVIRONMENTS + list(OPTION_CONFIGS)
+"""What the parametrized layers cover: the shipped environments and the options they offer."""
+
+
+def load_environment(blueprint: str, environment: str):
+    """A tested environment's configuration: shipped, or a shipped one with an option switched on."""
+    from configuration import load
+
+    option = OPTION_CONFIGS.get((blueprint, environment))
+    return load(config_file=option) if option else load(blueprint, environment)
 
 
 def stack_cases() -> list[tuple[str, str, str]]:
     """(blueprint, environment, stack key) for every stack an environment synthesizes (compute only where
     configured; 'dr-data' and the like for the standby site's)."""
-    from configuration import load
     from synth.app import STACK_TYPES
 
     cases = []
-    for blueprint, environment in ALL_ENVIRONMENTS:
-        config = load(blueprint, environment)
+    for blueprint, environment in TESTED_ENVIRONMENTS:
+        config = load_environment(blueprint, environment)
         cases += [(blueprint, environment, t.stack_key(config)) for t in STACK_TYPES if t.applies_to(config)]
     return cases
 

@@ -20,6 +20,8 @@ from tests.harness.terraform import (
 from tests.support import platform_manifest
 
 PLACEHOLDER_LIST_LENGTH = 2
+TEST_MASTER_PASSWORD = "TestOnly0Password0Not0For0Real0Use"
+"""What an operator would generate (letters and digits) for a required password variable; tests only."""
 
 
 def _contracts(outdir: Path) -> dict[str, dict]:
@@ -41,6 +43,14 @@ def seeded_outputs(outputs: dict[str, str], stack: str) -> dict[str, object]:
     return values
 
 
+def operator_inputs(workdir: TerraformWorkdir) -> None:
+    """Pass what an operator passes as TF_VAR_*: every variable without a default (so far only the master
+    passwords of Aurora global database members, which RDS cannot manage)."""
+    for name, variable in workdir.stack_json.get("variable", {}).items():
+        if "default" not in variable:
+            workdir.env[f"TF_VAR_{name}"] = TEST_MASTER_PASSWORD
+
+
 def offline_workdir(outdir: Path, stack: str, workdir: Path) -> TerraformWorkdir:
     """A stack ready for `terraform plan` with no network: local state, seeded remote-state inputs."""
     contracts = _contracts(outdir)
@@ -55,6 +65,7 @@ def offline_workdir(outdir: Path, stack: str, workdir: Path) -> TerraformWorkdir
     copy.write_override(offline_provider_overrides(copy.stack_json),
                         local_backend_override(workdir / "terraform.tfstate"),
                         remote_state_overrides(copy.stack_json, "local", state_files=state_files))
+    operator_inputs(copy)
     return copy
 
 
@@ -71,4 +82,5 @@ def emulator_workdir(outdir: Path, stack: str, workdir: Path, endpoint_url: str)
     else:
         parts.append(local_backend_override(workdir / "terraform.tfstate"))
     copy.write_override(*parts)
+    operator_inputs(copy)
     return copy

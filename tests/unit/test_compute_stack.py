@@ -13,7 +13,7 @@ from cdktf import Testing as CdktfTesting
 from configuration import load
 from configuration.compute import SECRET_LOOKING_NAME
 from stacks.compute import ComputeStack
-from tests.support import resources, stack_cases
+from tests.support import load_environment, resources, stack_cases
 
 ENVIRONMENTS = [("saas", "prod"), ("saas", "dev"), ("notebookly", "prod"), ("notebookly", "dev"),
                 ("cafe-nimbus", "prod"), ("levels", "prod")]
@@ -310,7 +310,8 @@ def test_every_blueprint_environment_with_workloads_synthesizes_a_compute_stack(
     assert layers[("cafe-dr", "prod")] >= {"network", "data", "compute"}  # seed 001's app tier
     assert all("compute" in layers[key] for key in ENVIRONMENTS)
     for blueprint, environment in layers:
-        assert ("compute" in layers[(blueprint, environment)]) == ComputeStack.applies_to(load(blueprint, environment))
+        assert ("compute" in layers[(blueprint, environment)]) == ComputeStack.applies_to(
+            load_environment(blueprint, environment))
 
 
 # -- (h): Fargate services ------------------------------------------------------------------------------

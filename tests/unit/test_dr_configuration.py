@@ -8,8 +8,17 @@ import pytest
 
 from configuration import ConfigError, load
 from configuration.dr import Dr
-from configuration.rto import ALARM_SECONDS, DNS_SECONDS, EC2_LAUNCH_SECONDS, RDS_PROMOTION_SECONDS, rto_budget
-from tests.support import ALL_ENVIRONMENTS, assert_refused, user_config_file
+from configuration.rto import (
+    ALARM_SECONDS,
+    AURORA_DETACH_SECONDS,
+    DNS_SECONDS,
+    EC2_LAUNCH_SECONDS,
+    PARAMETER_SECONDS,
+    RDS_PROMOTION_SECONDS,
+    TARGET_HEALTHY_SECONDS,
+    rto_budget,
+)
+from tests.support import ALL_ENVIRONMENTS, assert_refused, load_environment, user_config_file
 
 PILOT_LIGHT = ("dr:\n  strategy: pilot-light\n  vpc_cidr: 10.22.0.0/16\n"
                "  availability_zones: [eu-central-1a, eu-central-1b]\n  image_ids: {web: ami-0f7204385566b32d0}\n")
@@ -40,14 +49,14 @@ HOSTILE = {
     "no-health-check-to-fail-over-from": (
         "cafe-dr/prod", PILOT_LIGHT + "edge: {health_check: null}\n",
         ["fails over from a health-checked public name", "fix: set edge.domain and edge.health_check"]),
-    "aurora-not-built-yet": (
-        "levels/prod", "dr:\n  strategy: warm-standby\n  vpc_cidr: 10.99.0.0/16\n"
-        "  availability_zones: [us-east-2a, us-east-2b]\n",
-        ["data.aurora ['main']", "global-database standby is not built yet", "fix: dr.strategy: none"]),
+    "an-instance-beside-the-aurora-cluster": (
+        "levels/prod", "dr: {strategy: warm-standby}\ndata:\n  databases:\n    legacy: {engine: mysql, "
+        "database_name: legacy}\n",
+        ["databases ['legacy', 'main'] (data.databases and data.aurora)", "promotes one database"]),
     "two-databases-one-orchestrator": (
         "cafe-dr/prod", PILOT_LIGHT + HEALTH_CHECK + "data:\n  databases:\n    loyalty: {engine: mysql, "
         "database_name: loyalty, instance_class: db.t4g.medium}\n",
-        ["data.databases ['cafe', 'loyalty']", "promotes one database", "fix: one database per environment"]),
+        ["databases ['cafe', 'loyalty']", "promotes one database", "fix: one database per environment"]),
     "cloudfront-origin-not-built-yet": (
         "saas/prod", "dr:\n  strategy: warm-standby\n  vpc_cidr: 10.99.0.0/16\n"
         "  availability_zones: [eu-west-2a, eu-west-2b]\n",
@@ -108,6 +117,22 @@ def test_warm_standby_budgets_a_health_recheck_where_pilot_light_launches_from_z
     scale = {budget: next(s.seconds for s in budget.steps if s.name == "scale-standby") for budget in (pilot, warm)}
     assert scale[pilot] == EC2_LAUNCH_SECONDS + 30 and scale[warm] == 30
     assert pilot.total_seconds - warm.total_seconds == EC2_LAUNCH_SECONDS
+
+
+def test_levels_warm_standby_budgets_detaching_its_aurora_secondary_not_promoting_a_replica():
+    """levels prod's Aurora cluster fails over by leaving its global database (configuration/rto.py)."""
+    config = load_environment("levels", "prod+warm-standby")
+    assert (config.dr.strategy, sorted(config.data.aurora), config.data.databases) == ("warm-standby", ["main"], {})
+    budget = rto_budget(config)
+    check = config.edge.health_check
+    detect = check.failure_threshold * check.request_interval_seconds + ALARM_SECONDS
+    assert [(s.name, s.seconds) for s in budget.steps] == [
+        ("detect", detect), ("flap-guard", config.dr.min_outage_seconds),
+        ("detach-database", AURORA_DETACH_SECONDS), ("update-parameters", PARAMETER_SECONDS),
+        ("scale-standby", TARGET_HEALTHY_SECONDS), ("dns", DNS_SECONDS)]  # warm: already serving
+    assert "promote-database" not in [s.name for s in budget.steps]
+    assert budget.total_seconds == (detect + 120 + AURORA_DETACH_SECONDS + 5 + 30 + 60) <= config.dr.rto_minutes * 60
+    assert "global database" in budget.table()
 
 
 def test_images_without_a_pipeline_need_their_standby_ami(tmp_path):
