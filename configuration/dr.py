@@ -126,6 +126,7 @@ def dr_rules(config: BlueprintConfig) -> None:
         raise ValueError(f"dr.strategy {dr.strategy!r} with databases {sorted(databases)} (data.databases and data."
                          "aurora): the failover orchestrator promotes one database; fix: one database per environment "
                          "with a standby, or dr.strategy: none")
+    _managed_secret_rules(config)
     from configuration.rto import rto_budget  # noqa: PLC0415 - rto imports this module's types
 
     budget = rto_budget(config)
@@ -133,3 +134,27 @@ def dr_rules(config: BlueprintConfig) -> None:
         raise ValueError(f"the failover budget is {budget.total_seconds / 60:.1f} minutes ({budget.summary()}), "
                          f"above dr.rto_minutes {dr.rto_minutes}; fix: lower dr.min_outage_seconds or the health "
                          "check's failure_threshold, use warm-standby, or agree a longer RTO")
+
+
+def _managed_secret_rules(config: BlueprintConfig) -> None:
+    """With a standby, RDS does not manage the database's master password (AWS refuses read replicas of an
+    instance with a managed password, and global database members cannot have one): what would read that
+    secret has nothing to read."""
+    dr = config.dr
+    for name, database in config.data.databases.items():
+        if database.proxy:
+            raise ValueError(f"data.databases.{name}.proxy with dr.strategy {dr.strategy!r}: RDS Proxy signs in "
+                             "with the master secret RDS manages, and a database with a cross-region replica cannot "
+                             f"have one; fix: data.databases.{name}.proxy: false, or dr.strategy: none")
+    for service_name, service in config.compute.services.items():
+        for variable, reference in service.secrets.items():
+            if reference.startswith("database:"):
+                raise ValueError(f"compute.services.{service_name}.secrets.{variable} is {reference!r} with "
+                                 f"dr.strategy {dr.strategy!r}: a database with a standby has no RDS-managed master "
+                                 "secret; fix: sign in with IAM (the app user), or keep credentials in a "
+                                 "data.secrets entry (secret:<name>)")
+    report = config.ops.sales_report
+    if report is not None:
+        raise ValueError(f"ops.sales_report reads database {report.database!r} with its RDS-managed master secret, "
+                         f"which a database with a standby (dr.strategy {dr.strategy!r}) cannot have; fix: "
+                         "dr.strategy: none, or run the report without a standby")

@@ -250,6 +250,8 @@ class DataStack(DataTier):
                 backup_retention_days=spec.backup_retention_days, deletion_protection=protect,
                 monitoring_interval_seconds=spec.monitoring_interval_seconds,
                 performance_insights_retention_days=spec.performance_insights_retention_days,
+                # the source of the standby's cross-region replica: RDS cannot manage its password
+                master_password=self._master_password_variable(name) if config.dr.enabled else None,
                 region=config.regions.primary, account_id=config.account_id, partition=self.partition))
             endpoint = db.endpoint
             if spec.proxy:
@@ -301,16 +303,17 @@ class DataStack(DataTier):
             arns.append(cluster.arn)
         return arns
 
-    def _master_password_variable(self, aurora: str) -> str:
-        """An ephemeral, sensitive variable `<aurora>_master_password` (TF_VAR_...): the master password of a
-        cluster in a global database, where RDS cannot keep it in Secrets Manager. Terraform sends it write-
-        only: it is in neither the plan nor the state. Generate it once (`aws secretsmanager
-        get-random-password --password-length 32 --exclude-punctuation`) and keep it in the team's vault."""
-        variable_name = f"{aurora.replace('-', '_')}_master_password"
+    def _master_password_variable(self, database: str) -> str:
+        """An ephemeral, sensitive variable `<database>_master_password` (TF_VAR_...): the master password of
+        a database with a DR standby, which RDS will not keep in Secrets Manager (neither for the source of
+        a read replica nor for a global database member). Terraform sends it write-only: it is in neither
+        the plan nor the state. Generate it once (`aws secretsmanager get-random-password --password-length
+        32 --exclude-punctuation`) and keep it in the team's vault."""
+        variable_name = f"{database.replace('-', '_')}_master_password"
         password = TerraformVariable(
             self, variable_name, type="string", sensitive=True, nullable=False,
-            description=f"Master password of the {aurora} Aurora cluster (a global database member: not managed "
-            "by RDS). Write-only, never stored; set TF_VAR_" + variable_name,
+            description=f"Master password of the {database} database (it has a DR standby, so RDS does not manage "
+            "it). Write-only, never stored; set TF_VAR_" + variable_name,
             validation=[TerraformVariableValidationConfig(
                 condition=f"${{length(var.{variable_name}) >= 16 && length(var.{variable_name}) <= 41 && "
                 f"can(regex(\"^[A-Za-z0-9]+$\", var.{variable_name}))}}",

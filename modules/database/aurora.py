@@ -43,7 +43,7 @@ from modules.database.engines import (
     check_sql_name,
     engine,
 )
-from modules.database.instance import CA_CERTIFICATE, iam_connect_statement
+from modules.database.instance import CA_CERTIFICATE, iam_connect_statement, master_password_settings
 from modules.database.monitoring import EnhancedMonitoringRole
 from modules.firewall import ServiceSecurityGroup, ServiceSecurityGroupProps
 from modules.kms import EncryptionKey
@@ -294,14 +294,6 @@ class AuroraDatabaseProps:
         return self.backtrack_hours * 3600
 
 
-def _master_password(write_only: str | None, key_arn: str) -> dict[str, Any]:
-    """RDS-managed in Secrets Manager under the customer key, or the given value sent write-only (version 1:
-    raise master_password_wo_version in a later change to send a new one)."""
-    if write_only is None:
-        return {"manage_master_user_password": True, "master_user_secret_kms_key_id": key_arn}
-    return {"master_password_wo": write_only, "master_password_wo_version": 1}
-
-
 class AuroraDatabase(Construct):
     def __init__(self, scope: Construct, id: str, props: AuroraDatabaseProps) -> None:
         super().__init__(scope, id)
@@ -318,7 +310,7 @@ class AuroraDatabase(Construct):
         ignored = ["cluster_members", *(["global_cluster_identifier"] if props.global_cluster_identifier else [])]
         self.cluster = RdsCluster(
             self, "cluster", database_name=props.database_name, master_username=props.master_username,
-            **_master_password(props.master_password, key),
+            **master_password_settings(props.master_password, key, "master_password"),
             backtrack_window=props.backtrack_window_seconds, **hardened_cluster_settings(props, housing),
             lifecycle=TerraformResourceLifecycle(ignore_changes=ignored))
         # The first instance created becomes the writer, so readers wait for it.

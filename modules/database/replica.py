@@ -5,9 +5,8 @@ tier only, its own customer key in its region, TLS-only parameters, IAM authenti
 monitoring, Performance Insights where offered, log exports, deletion protection with a final snapshot)
 and inherits the source's engine, data and master user. Promotion is the failover orchestrator's job
 (lambda_src/dr_failover): Terraform ignores `replicate_source_db` afterwards, so an apply can never turn
-the promoted database back into a replica or replace it. After promotion, set a standby-region managed
-master secret (`modify-db-instance --manage-master-user-password`): the source's secret lives in the
-primary region.
+the promoted database back into a replica or replace it. The source's master password is not managed by
+RDS (AWS refuses replicas of such a source): the replica, and the promoted database, keep the source's.
 """
 
 from __future__ import annotations

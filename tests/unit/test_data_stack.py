@@ -31,10 +31,11 @@ def test_no_password_or_secret_value_anywhere_in_any_data_stack(data):
                 assert "master_password" not in db and "password" not in db, key
                 if db.get("manage_master_user_password") is True:
                     continue
-                # a global database member (RDS cannot manage its password): write-only, from an
+                # a database with a DR standby (RDS cannot manage its password): write-only, from an
                 # ephemeral sensitive variable the operator sets, so in neither plan nor state
-                variable = re.fullmatch(r"\$\{var\.(\w+)\}", db["master_password_wo"])
-                assert variable and resource_type == "aws_rds_cluster", key
+                argument = "password_wo" if resource_type == "aws_db_instance" else "master_password_wo"
+                variable = re.fullmatch(r"\$\{var\.(\w+)\}", db[argument])
+                assert variable and db[f"{argument}_version"] == 1, key
                 declared = document["variable"][variable[1]]
                 assert (declared["ephemeral"], declared["sensitive"], "default" in declared) == (True, True, False), key
         assert not resources(document, "aws_secretsmanager_secret_version"), key

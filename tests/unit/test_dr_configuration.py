@@ -53,6 +53,15 @@ HOSTILE = {
         "levels/prod", "dr: {strategy: warm-standby}\ndata:\n  databases:\n    legacy: {engine: mysql, "
         "database_name: legacy}\n",
         ["databases ['legacy', 'main'] (data.databases and data.aurora)", "promotes one database"]),
+    "a-proxy-needs-the-managed-secret": (
+        "cafe-dr/prod", PILOT_LIGHT + "data:\n  databases:\n    cafe: {proxy: true}\n",
+        ["data.databases.cafe.proxy with dr.strategy 'pilot-light'", "cannot have one",
+         "fix: data.databases.cafe.proxy: false"]),
+    "a-service-reading-the-master-secret": (
+        "cafe-dr/prod", PILOT_LIGHT + "compute:\n  services:\n    backend:\n      secrets: "
+        "{DB: 'database:cafe'}\n",
+        ["compute.services.backend.secrets.DB is 'database:cafe'", "no RDS-managed master secret",
+         "fix: sign in with IAM"]),
     "two-databases-one-orchestrator": (
         "cafe-dr/prod", PILOT_LIGHT + HEALTH_CHECK + "data:\n  databases:\n    loyalty: {engine: mysql, "
         "database_name: loyalty, instance_class: db.t4g.medium}\n",

@@ -63,9 +63,20 @@ def test_the_standby_network_is_the_same_construct_as_the_primarys(standby):
 
 def test_switching_the_standby_on_leaves_the_primary_stacks_as_they_were(standby):
     dr, plain = standby
-    for name in ("cafe-dr-prod-state", "cafe-dr-prod-network", "cafe-dr-prod-data", "cafe-dr-prod-compute",
-                 "cafe-dr-prod-ops"):
+    for name in ("cafe-dr-prod-state", "cafe-dr-prod-network", "cafe-dr-prod-compute", "cafe-dr-prod-ops"):
         assert _document(dr, name) == _document(plain, name), name
+    # but for the master password: AWS refuses replicas of an instance whose password RDS manages, so the
+    # operator's (an ephemeral variable, sent write-only) replaces the managed secret and its outputs
+    with_standby, without = _document(dr, "cafe-dr-prod-data"), _document(plain, "cafe-dr-prod-data")
+    (source,), (plain_source,) = (resources(d, "aws_db_instance").values() for d in (with_standby, without))
+    assert plain_source["manage_master_user_password"] is True and "password_wo" not in plain_source
+    assert (source["password_wo"], source["password_wo_version"]) == ("${var.cafe_master_password}", 1)
+    assert "manage_master_user_password" not in source and "master_user_secret_kms_key_id" not in source
+    assert with_standby["variable"]["cafe_master_password"]["ephemeral"] is True
+    assert set(without["output"]) - set(with_standby["output"]) == {"database_cafe_secret_arn"}
+    for key in ("password_wo", "password_wo_version", "manage_master_user_password", "master_user_secret_kms_key_id"):
+        source.pop(key, None), plain_source.pop(key, None)
+    assert source == plain_source
     assert "cafe-dr-prod-dr-network" not in {s["name"] for s in platform_manifest(plain)["stacks"]}
 
 
