@@ -85,6 +85,52 @@ def rds_cross_region_read_replica() -> None:
 DR_PATCHES.append(rds_cross_region_read_replica)
 
 
+def rds_refuses_what_a_managed_master_password_forbids() -> None:
+    """AWS refuses a read replica of an instance whose master password RDS manages ("InvalidParameterValue:
+    Creating read replicas for source instance with engine mysql where ManageMasterUserPassword is enabled
+    is not supported"), and an Aurora global database member with a managed password (Aurora User Guide,
+    "Password management with Amazon Aurora and AWS Secrets Manager", limitations). moto 5.2.5 accepts both,
+    so a standby built on such a source applied here and would fail in AWS. The patch refuses as AWS does
+    (the global-database message is the emulator's wording: the guide states the rule, not the text)."""
+    from moto.rds.exceptions import RDSClientError
+    from moto.rds.models import RDSBackend
+
+    def refused(message: str) -> RDSClientError:
+        return RDSClientError("InvalidParameterValue", message)
+
+    create_replica = RDSBackend.create_db_instance_read_replica
+    create_global_cluster = RDSBackend.create_global_cluster
+    create_cluster = RDSBackend.create_db_cluster
+
+    def create_db_instance_read_replica(self: RDSBackend, db_kwargs: dict):  # type: ignore[no-untyped-def]
+        source = self.find_db_from_id(db_kwargs["source_db_instance_identifier"])
+        if getattr(source, "manage_master_user_password", False):
+            raise refused(f"Creating read replicas for source instance with engine {source.engine} where "
+                          "ManageMasterUserPassword is enabled is not supported.")
+        return create_replica(self, db_kwargs)
+
+    def create_global_cluster_checked(self: RDSBackend, global_cluster_identifier: str,  # type: ignore[no-untyped-def]
+                                      source_db_cluster_identifier: str | None, *args, **kwargs):
+        if source_db_cluster_identifier is not None:
+            (source,) = self.describe_db_clusters(db_cluster_identifier=source_db_cluster_identifier)
+            if getattr(source, "manage_master_user_password", False):
+                raise refused("ManageMasterUserPassword isn't supported for DB clusters in a global database "
+                              f"(source {source.db_cluster_identifier}).")
+        return create_global_cluster(self, global_cluster_identifier, source_db_cluster_identifier, *args, **kwargs)
+
+    def create_db_cluster(self: RDSBackend, kwargs: dict):  # type: ignore[no-untyped-def]
+        if kwargs.get("global_cluster_identifier") and kwargs.get("manage_master_user_password"):
+            raise refused("ManageMasterUserPassword isn't supported for DB clusters in a global database.")
+        return create_cluster(self, kwargs)
+
+    RDSBackend.create_db_instance_read_replica = create_db_instance_read_replica  # type: ignore[method-assign]
+    RDSBackend.create_global_cluster = create_global_cluster_checked  # type: ignore[method-assign]
+    RDSBackend.create_db_cluster = create_db_cluster  # type: ignore[method-assign]
+
+
+DR_PATCHES.append(rds_refuses_what_a_managed_master_password_forbids)
+
+
 def rds_forget_cross_region_replicas_by_arn() -> None:
     """A source instance lists a cross-region replica by its ARN in ReadReplicaDBInstanceIdentifiers (moto
     adds it so too), and deleting the replica removes it from that list. moto 5.2.5 removes it by identifier
