@@ -131,6 +131,55 @@ def rds_refuses_what_a_managed_master_password_forbids() -> None:
 DR_PATCHES.append(rds_refuses_what_a_managed_master_password_forbids)
 
 
+def rds_global_cluster_members_in_any_region() -> None:
+    """An Aurora global database is global: RemoveFromGlobalCluster works from any region and names the
+    member by its ARN (the DR orchestrator calls it in the standby region, the provider's force_destroy in
+    the primary's), and a deleted member leaves the global cluster. moto 5.2.5 keeps global clusters in
+    us-east-1 (its responses say so) but looks them up in the caller's region in RemoveFromGlobalCluster
+    and DeleteDBCluster, and finds members only among that region's clusters: a secondary cluster in
+    another region could never leave, and the global cluster could never be deleted. The patch looks them
+    up where moto keeps them and matches members by ARN or identifier."""
+    from moto.rds.exceptions import RDSClientError
+    from moto.rds.models import RDSBackend, rds_backends
+
+    delete_cluster = RDSBackend.delete_db_cluster
+
+    def store(self: RDSBackend) -> dict:
+        return rds_backends[self.account_id]["us-east-1"].global_clusters
+
+    def leave(global_cluster, identifier: str) -> bool:  # type: ignore[no-untyped-def]
+        for member in list(global_cluster.members):
+            if identifier in (member.db_cluster_arn, member.db_cluster_identifier):
+                global_cluster.members.remove(member)
+                member.global_cluster_identifier = None
+                return True
+        return False
+
+    def remove_from_global_cluster(self: RDSBackend, global_cluster_identifier: str,  # type: ignore[no-untyped-def]
+                                   db_cluster_identifier: str):
+        global_cluster = store(self).get(str(global_cluster_identifier).lower())
+        if global_cluster is None:
+            raise RDSClientError("GlobalClusterNotFoundFault", f"Global cluster {global_cluster_identifier} not found")
+        if not leave(global_cluster, db_cluster_identifier):
+            raise RDSClientError("DBClusterNotFoundFault", f"{db_cluster_identifier} is not a member of global "
+                                 f"cluster {global_cluster_identifier}")
+        return global_cluster
+
+    def delete_db_cluster(self: RDSBackend, cluster_identifier: str, snapshot_name: str | None = None):  # type: ignore[no-untyped-def]
+        cluster = self.clusters.get(cluster_identifier)
+        deleted = delete_cluster(self, cluster_identifier, snapshot_name)
+        for global_cluster in store(self).values():
+            if cluster is not None:
+                leave(global_cluster, cluster.db_cluster_arn)
+        return deleted
+
+    RDSBackend.remove_from_global_cluster = remove_from_global_cluster  # type: ignore[method-assign]
+    RDSBackend.delete_db_cluster = delete_db_cluster  # type: ignore[method-assign]
+
+
+DR_PATCHES.append(rds_global_cluster_members_in_any_region)
+
+
 def rds_forget_cross_region_replicas_by_arn() -> None:
     """A source instance lists a cross-region replica by its ARN in ReadReplicaDBInstanceIdentifiers (moto
     adds it so too), and deleting the replica removes it from that list. moto 5.2.5 removes it by identifier
@@ -263,3 +312,63 @@ def route53_update_health_check_keeps_what_is_not_sent() -> None:
 
 
 DR_PATCHES.append(route53_update_health_check_keeps_what_is_not_sent)
+
+
+def rds_global_cluster_tags() -> None:
+    """A global database takes tags (CreateGlobalCluster Tags, AddTagsToResource and ListTagsForResource on
+    its region-less ARN arn:aws:rds::<account>:global-cluster:<id>), as the provider's default tags set.
+    moto 5.2.5 drops the Tags of CreateGlobalCluster and answers InvalidParameterValue for a region-less
+    ARN, so every plan re-adds the tags. The patch keeps them on the global cluster."""
+    import re
+
+    from moto.rds.exceptions import RDSClientError
+    from moto.rds.models import RDSBackend, rds_backends
+    from moto.rds.responses import RDSResponse
+
+    global_arn = re.compile(r"^arn:aws[a-z-]*:rds::\d{12}:global-cluster:(?P<id>.+)$")
+    find_for_tagging = RDSBackend._get_resource_for_tagging
+    create = RDSResponse.create_global_cluster
+
+    def _get_resource_for_tagging(self: RDSBackend, arn: str):  # type: ignore[no-untyped-def]
+        match = global_arn.match(arn)
+        if match is None:
+            return find_for_tagging(self, arn)
+        found = rds_backends[self.account_id]["us-east-1"].global_clusters.get(match["id"].lower())
+        if found is None:
+            raise RDSClientError("GlobalClusterNotFoundFault", f"Global cluster {match['id']} not found")
+        return found
+
+    def create_global_cluster(self: RDSResponse):  # type: ignore[no-untyped-def]
+        result = create(self)
+        tags = [{"Key": tag["Key"], "Value": tag["Value"]} for tag in self.params.get("tags") or []]
+        if tags:
+            identifier = str(self.params["global_cluster_identifier"]).lower()
+            self.global_backend.global_clusters[identifier].add_tags(tags)
+        return result
+
+    RDSBackend._get_resource_for_tagging = _get_resource_for_tagging  # type: ignore[method-assign]
+    RDSResponse.create_global_cluster = create_global_cluster  # type: ignore[method-assign]
+
+
+DR_PATCHES.append(rds_global_cluster_tags)
+
+
+def rds_global_cluster_source_is_its_writer() -> None:
+    """A global database founded on an existing cluster (CreateGlobalCluster SourceDBClusterIdentifier) has
+    that cluster as its writer member (GlobalClusterMembers IsWriter true); clusters joining later are
+    secondaries. moto 5.2.5 adds the source without marking it the writer, so the global database has no
+    writer at all. The patch marks it."""
+    from moto.rds.models import RDSBackend
+
+    create = RDSBackend.create_global_cluster
+
+    def create_global_cluster(self: RDSBackend, *args, **kwargs):  # type: ignore[no-untyped-def]
+        global_cluster = create(self, *args, **kwargs)
+        if len(global_cluster.members) == 1:
+            global_cluster.members[0].is_writer = True
+        return global_cluster
+
+    RDSBackend.create_global_cluster = create_global_cluster  # type: ignore[method-assign]
+
+
+DR_PATCHES.append(rds_global_cluster_source_is_its_writer)
