@@ -14,6 +14,7 @@ destroyed top down, following the runbook (deletion protection lifted deliberate
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from configuration import BlueprintConfig, load
+from configuration import BlueprintConfig
 from stacks.compute import ComputeStack
 from synth.app import synthesize
 from tests.emulator.environments import EmulatedEnvironment
@@ -33,10 +34,18 @@ from tests.emulator.runbook import (
 )
 from tests.harness.moto_server import MotoServer, start_moto_server
 from tests.harness.terraform import TerraformWorkdir
+from tests.support import load_environment
 from tests.workdirs import emulator_workdir
 
 pytestmark = pytest.mark.emulator
 SCENARIOS = ("cafe-dr", "saas", "levels")
+ENVIRONMENTS = {"cafe-dr": "prod", "saas": "prod", "levels": "prod+warm-standby"}
+"""What each scenario applies: the shipped prod, or prod with the option it offers on (levels' warm standby,
+a superset of what it ships: the primary then founds an Aurora global database)."""
+STANDBY_LAYERS = ("network", "data", "compute")
+STANDBY_APPLIED_HERE = {"levels"}
+"""Scenarios whose standby stacks this module applies; cafe-dr's are applied, failed over and checked by the
+drill (test_dr_drill.py), and saas offers no standby yet."""
 
 
 @dataclass
@@ -48,6 +57,8 @@ class Scenario:
     compute: TerraformWorkdir | None
     ops: TerraformWorkdir
     root: Path
+    standby: dict[str, TerraformWorkdir]
+    """dr-network, dr-data, dr-compute by layer, for STANDBY_APPLIED_HERE; empty otherwise."""
 
     def client(self, service: str, region: str | None = None) -> object:
         return boto3.client(service, region_name=region or self.config.regions.primary,
@@ -64,7 +75,7 @@ def scenario(request, tmp_path_factory) -> Iterator[Scenario]:
     try:
         route53 = boto3.client("route53", region_name="us-east-1", endpoint_url=moto.endpoint_url,
                                aws_access_key_id="testing", aws_secret_access_key="testing")
-        config = with_hosted_zone(load(blueprint, "prod"), route53)
+        config = with_hosted_zone(load_environment(blueprint, ENVIRONMENTS[blueprint]), route53)
         synthesize(config, root / "out")
         s3 = boto3.client("s3", region_name=config.state_region, endpoint_url=moto.endpoint_url,
                           aws_access_key_id="testing", aws_secret_access_key="testing")
@@ -74,10 +85,13 @@ def scenario(request, tmp_path_factory) -> Iterator[Scenario]:
         workdirs = {layer: emulator_workdir(root / "out", f"{config.name_prefix}-{layer}", root / layer,
                                             moto.endpoint_url) for layer in ("network", "data", "compute", "ops")
                     if layer != "compute" or ComputeStack.applies_to(config)}
+        standby = {layer: emulator_workdir(root / "out", f"{config.name_prefix}-dr-{layer}", root / f"dr-{layer}",
+                                           moto.endpoint_url) for layer in STANDBY_LAYERS
+                   if blueprint in STANDBY_APPLIED_HERE}
         workdirs["network"].init()
         workdirs["network"].apply()
         yield Scenario(config=config, moto=moto, network=workdirs["network"], data=workdirs["data"],
-                       compute=workdirs.get("compute"), ops=workdirs["ops"], root=root)
+                       compute=workdirs.get("compute"), ops=workdirs["ops"], root=root, standby=standby)
     finally:
         moto.stop()
 
@@ -92,6 +106,105 @@ def _outputs(workdir: TerraformWorkdir) -> dict[str, object]:
 
 def test_what_aws_reports_matches_the_data_tier(scenario):
     CHECKS[scenario.config.blueprint](scenario, _outputs(scenario.data))
+
+
+def _standby(scenario: Scenario) -> dict[str, TerraformWorkdir]:
+    if not scenario.standby:
+        pytest.skip(f"{scenario.config.blueprint}: its standby is not applied here (STANDBY_APPLIED_HERE: cafe-dr's "
+                    "by the drill, saas has none)")
+    return scenario.standby
+
+
+def test_standby_applies_and_plans_clean(scenario):
+    """The standby site after the primary's data: its network, the secondary cluster joining the global
+    database the primary founded, its queues, and its fleets at warm capacity reading them."""
+    for layer, workdir in _standby(scenario).items():
+        assert workdir.apply_then_plan() == 0, f"dr-{layer}:\n{workdir.last_plan_output}"
+
+
+def test_what_aws_reports_matches_the_standby(scenario):
+    standby = _standby(scenario)
+    config, region = scenario.config, scenario.config.regions.secondary
+    data = _outputs(standby["data"])
+    rds = scenario.client("rds", region)
+    (cluster,) = rds.describe_db_clusters(DBClusterIdentifier=data["database_main_identifier"])["DBClusters"]
+    assert cluster["DBClusterArn"] == data["database_main_arn"] and cluster["StorageEncrypted"] is True
+    assert cluster["KmsKeyId"] == data["kms_key_databases_arn"] and len(cluster["DBClusterMembers"]) == 2
+    (global_cluster,) = scenario.client("rds").describe_global_clusters(
+        GlobalClusterIdentifier=data["database_main_global_cluster_identifier"])["GlobalClusters"]
+    members = {m["DBClusterArn"]: m["IsWriter"] for m in global_cluster["GlobalClusterMembers"]}
+    primary_cluster = scenario.client("rds").describe_db_clusters()["DBClusters"][0]
+    assert members == {primary_cluster["DBClusterArn"]: True, data["database_main_arn"]: False}
+    ssm = scenario.client("ssm", region)
+    def parameter(name: str) -> str:
+        return ssm.get_parameter(Name=f"{config.parameter_prefix}/data/{name}", WithDecryption=True)["Parameter"][
+            "Value"]
+    assert parameter("database/main/endpoint") == cluster["Endpoint"]
+    assert parameter("dr/active_region") == config.regions.primary
+    assert parameter("bucket/uploads") == config.data_bucket_name("uploads", region)
+    sqs = scenario.client("sqs", region)
+    jobs = sqs.get_queue_attributes(QueueUrl=data["queue_jobs_url"], AttributeNames=["All"])["Attributes"]
+    assert jobs["KmsMasterKeyId"] == data["kms_key_messaging_arn"] and "deadLetterTargetArn" in jobs["RedrivePolicy"]
+    compute = _outputs(standby["compute"])
+    groups = {g["AutoScalingGroupName"]: g for g in scenario.client("autoscaling", region)
+              .describe_auto_scaling_groups()["AutoScalingGroups"]}
+    api, worker = groups[compute["fleet_api_group_name"]], groups[compute["fleet_worker_group_name"]]
+    assert (api["MinSize"], api["DesiredCapacity"], worker["MinSize"]) == (1, 1, 1)  # warm: half of 2, and of 1
+    alarm = scenario.client("cloudwatch", region).describe_alarms(
+        AlarmNames=["levels-prod-dr-worker-scale-out"])["MetricAlarms"][0]
+    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": data["queue_jobs_name"]}]
+
+
+def test_the_orchestrator_detaches_the_secondary_and_terraform_leaves_it(scenario):
+    """The failover's database step (lambda_src/dr_failover, kind aurora-global) against the global database
+    Terraform built: the secondary cluster leaves it and is writable; then dr-data plans no change (its
+    membership is Terraform's at creation only), so an apply mid-failover cannot re-attach it."""
+    from lambda_src.dr_failover.aws import AwsClients
+    from lambda_src.dr_failover.clock import Clock
+    from lambda_src.dr_failover.config import Config
+    from lambda_src.dr_failover.steps import DONE, SKIPPED, Run, promote_database
+
+    standby = _standby(scenario)
+    config, data = scenario.config, _outputs(standby["data"])
+    region = config.regions.secondary
+    account = config.account_id
+    environment = {  # the step reads DATABASE; the rest is what Config requires of a deployment
+        "PRIMARY_REGION": config.regions.primary, "STANDBY_REGION": region, "HEALTH_ALARM_NAME": "unused",
+        "DATABASE": json.dumps({"kind": "aurora-global", "global_cluster": data[
+            "database_main_global_cluster_identifier"], "cluster_arn": data["database_main_arn"]}),
+        "PARAMETERS": json.dumps({"active_region": data["active_region_parameter_name"],
+                                  "database_endpoint": f"{config.parameter_prefix}/data/database/main/endpoint"}),
+        "FLEETS": "[]", "TARGET_GROUP_ARNS": "[]", "POLL_SECONDS": "1", "WAIT_TIMEOUT_SECONDS": "60",
+        "DNS": json.dumps({"zone_id": "Z0UNUSED", "record_name": "api.levels.example.com",
+                           "standby_dns_name": "unused.elb.amazonaws.com", "gate_health_check_id": "unused"}),
+        "TOPIC_ARN": f"arn:aws:sns:{region}:{account}:unused"}
+    run = Run(config=Config.from_env(environment), aws=AwsClients(lambda service, region_name: scenario.client(
+        service, region_name)), clock=Clock())
+    first = promote_database(run)
+    assert first.status == DONE, first.detail
+    assert promote_database(run).status == SKIPPED  # idempotent: a retried run moves on
+    (global_cluster,) = scenario.client("rds").describe_global_clusters(
+        GlobalClusterIdentifier=data["database_main_global_cluster_identifier"])["GlobalClusters"]
+    assert data["database_main_arn"] not in {m["DBClusterArn"] for m in global_cluster["GlobalClusterMembers"]}
+    assert run.database_endpoint == data["database_main_endpoint"]  # the parameter's name already points there
+    assert standby["data"].plan(detailed_exitcode=True) == 0, standby["data"].last_plan_output
+
+
+def test_standby_destroys_cleanly(scenario):
+    standby = _standby(scenario)
+    region = scenario.config.regions.secondary
+    lift_load_balancer_deletion_protection(scenario.client("elbv2", region))
+    empty_named_buckets(scenario.client("s3", region), [_outputs(standby["compute"])["load_balancer_log_bucket_name"]])
+    standby["compute"].destroy()
+    rds = scenario.client("rds", region)
+    for cluster in rds.describe_db_clusters()["DBClusters"]:  # the runbook: protection lifted deliberately
+        rds.modify_db_cluster(DBClusterIdentifier=cluster["DBClusterIdentifier"], DeletionProtection=False,
+                              ApplyImmediately=True)
+    standby["data"].destroy()
+    assert not rds.describe_db_clusters()["DBClusters"]
+    standby["network"].destroy()
+    assert not scenario.client("ec2", region).describe_vpcs(Filters=[{"Name": "tag:Site", "Values": ["standby"]}])[
+        "Vpcs"]
 
 
 def _compute(scenario: Scenario) -> TerraformWorkdir:
@@ -216,7 +329,8 @@ def _check_cafe_dr(scenario: Scenario, outputs: dict) -> None:
     db = rds.describe_db_instances()["DBInstances"][0]
     assert db["MultiAZ"] is True and db["StorageEncrypted"] is True and db["Engine"] == "mysql"
     assert db["IAMDatabaseAuthenticationEnabled"] is True and db["PubliclyAccessible"] is False
-    assert db["MasterUserSecret"]["SecretArn"] == outputs["database_cafe_secret_arn"]
+    # the source of the standby's replica: RDS may not manage its password (the operator's, write-only)
+    assert "MasterUserSecret" not in db and "database_cafe_secret_arn" not in outputs
     cache = scenario.client("elasticache").describe_replication_groups()["ReplicationGroups"][0]
     assert cache["AutomaticFailover"] == "enabled" and cache["TransitEncryptionEnabled"] is True
     assert cache["AtRestEncryptionEnabled"] is True
