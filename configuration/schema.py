@@ -370,10 +370,15 @@ class BlueprintConfig(Strict):
         return self._site
 
     @property
+    def is_standby(self) -> bool:
+        """Whether this is the standby() view: what a failover changes there is Terraform's at creation only."""
+        return self._site == STANDBY
+
+    @property
     def name_prefix(self) -> str:
         """Prefix of resource names; the standby's carries '-dr' (IAM and S3 names are global)."""
         prefix = f"{self.project}-{self.environment}"
-        return f"{prefix}-dr" if self._site == STANDBY else prefix
+        return f"{prefix}-dr" if self.is_standby else prefix
 
     def standby(self) -> BlueprintConfig:
         """This environment as the standby region's stacks see it: regions.secondary as the primary, the
@@ -451,7 +456,7 @@ class BlueprintConfig(Strict):
     def default_tags(self) -> dict[str, str]:
         """Tags every taggable resource carries (through the provider's default_tags)."""
         extra = {k: str(v) for k, v in (self.tags.model_extra or {}).items()}
-        site = {"Site": self._site} if self._site == STANDBY else {}
+        site = {"Site": self._site} if self.is_standby else {}
         return {"Project": self.project, "Environment": self.environment, "Owner": self.tags.Owner,
                 "CostCenter": self.tags.CostCenter, "Blueprint": self.blueprint, "ManagedBy": "cdktf", **site,
                 **extra}

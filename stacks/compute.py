@@ -16,7 +16,6 @@ from constructs import Construct
 
 from configuration import BlueprintConfig
 from configuration.compute import Fleet, Scaling, Service, blueprint_file
-from configuration.dr import STANDBY
 from modules.bastion import Bastion, BastionProps
 from modules.containers import (
     ContainerCluster,
@@ -113,7 +112,7 @@ class ComputeStack(PlatformStack):
         if spec.pipeline is None:
             return spec.ami_id
         parameter = f"{config.parameter_prefix}/compute/ami/{name}"
-        if config.site == STANDBY:  # the primary's pipeline distributes each image here and names it in this region
+        if config.is_standby:  # the primary's pipeline distributes each image here and names it in this region
             return f"resolve:ssm:{parameter}"
         pipeline = spec.pipeline
         distribute = pipeline.distribute_to_secondary
@@ -257,7 +256,7 @@ class ComputeStack(PlatformStack):
             off_hours=OffHoursSchedule(stop=off.stop, start=off.start, time_zone=off.time_zone) if off else None,
             managed_policy_arns=self._app_policies(),
             key_name=config.compute.bastion.key_name if config.compute.bastion else None,
-            instance_tags=config.default_tags, standby=config.site == "standby"))
+            instance_tags=config.default_tags, standby=config.is_standby))
         self.export(f"fleet_{variable(name)}_group_name", fleet.name, "string", f"Auto Scaling group of {name}")
         self.export(f"fleet_{variable(name)}_role_name", fleet.role_name, "string", f"Instance role of {name}")
         return fleet
@@ -318,7 +317,7 @@ class ComputeStack(PlatformStack):
             managed_policy_arns=self._app_policies(), discoverable=bool(spec.callers),
             scaling=self._scaling(spec.scaling),
             off_hours=OffHoursSchedule(stop=off.stop, start=off.start, time_zone=off.time_zone) if off else None,
-            standby=config.site == "standby", depends_on=depends))
+            standby=config.is_standby, depends_on=depends))
         self.export(f"service_{variable(name)}_name", service.name, "string", f"ECS service {name}")
         self.export(f"service_{variable(name)}_log_group_name", service.log_group.name, "string",
                     f"Log group of the {name} containers (the ops stack counts its ERROR lines)")
