@@ -16,7 +16,7 @@ other standby stacks. Only environments with a dr.strategy have it.
   (kind "aurora-global"). Either way the endpoint parameter is <parameter_prefix>/data/database/<name>/endpoint.
 - The timeline topic: SNS in the standby region, subscribed by ops.alarm_subscribers. The primary region's
   ops topic may be unreachable exactly when a failover runs, so the orchestrator reports here; the function's
-  own errors and dead letters alarm here too.
+  own errors and dead letters alarm here too, and so do the dead-letter queues of the standby's queues.
 - The trigger (dr.automatic): a CloudWatch alarm on the primary's Route 53 health check in us-east-1 (where
   Route 53 publishes its metrics), whose ALARM action is an SNS topic there with the orchestrator subscribed
   (SNS delivers to a Lambda function in another region). With dr.automatic false the alarm still exists,
@@ -161,8 +161,12 @@ class FailoverStack(StandbySite, PlatformStack):
             description=f"A failover event failed after Lambda's {RETRIES} retries (or waited over an hour behind a "
             f"running failover): the standby may be half failed over. Read the timeline and the log of "
             f"{self.function_name}. {rerun}")
-        AlarmSet(self, "alarms", AlarmSetProps(name_prefix=self.config.name_prefix,
-                                               alarm_actions=[self.timeline.arn], alarms=[errors, dead_letters]))
+        # The standby's own queues: after a failover their failed work must reach people, and the primary
+        # region's ops stack, which alarms on the primary's queues, may be gone.
+        queues = [dead_letter_alarm(name, self.data.get_string(f"queue_{variable(name)}_dead_letter_name"))
+                  for name in self.primary.data.queues]
+        AlarmSet(self, "alarms", AlarmSetProps(name_prefix=self.config.name_prefix, alarm_actions=[self.timeline.arn],
+                                               alarms=[errors, dead_letters, *queues]))
 
     # -- the orchestrator's contract (lambda_src/dr_failover/config.py) ---------------------------------
 

@@ -532,6 +532,18 @@ def test_the_timeline_topic_is_in_the_standby_region_with_the_ops_subscribers(do
         assert "invoke the function again" in alarm["alarm_description"]
 
 
+def test_the_standbys_dead_letter_queues_alarm_on_the_timeline(levels):
+    """After a failover the primary's ops stack, which watches the primary's queues, may be gone."""
+    topic_id = logical(levels, "aws_sns_topic", name="levels-prod-dr-failover")
+    alarms = {a["alarm_name"]: a for a in resources(levels, "aws_cloudwatch_metric_alarm").values()
+              if a.get("provider") is None}
+    for queue in ("jobs", "image-processing"):
+        alarm = alarms[f"levels-prod-dr-{queue}-dead-letters"]
+        output = f"queue_{queue.replace('-', '_')}_dead_letter_name"
+        assert alarm["dimensions"] == {"QueueName": REMOTE % ("data", output)}
+        assert alarm["alarm_actions"] == alarm["ok_actions"] == [ref("aws_sns_topic", topic_id)]
+
+
 # -- the trigger --------------------------------------------------------------------------------------
 
 
