@@ -4,7 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BLUEPRINT ?= notebookly
 ENV ?= dev
-JOBS ?= 2
+JOBS ?= 4
+# 4 workers on 2 cores: the emulator layer mostly waits on the provider's polling, so its scenarios (the
+# drill, each platform blueprint) overlap instead of queueing. Measured on a fresh clone: 39 min with 4,
+# against 55 with 2 (fewer tests then).
 
 .PHONY: setup services synth test test-fast lint scan bench clean
 
