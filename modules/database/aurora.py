@@ -91,6 +91,12 @@ class AuroraClusterShape(Protocol):
     def monitoring_interval_seconds(self) -> int: ...
     @property
     def performance_insights_retention_days(self) -> int: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def partition(self) -> str: ...
 
 
 def check_cluster(kind: str, props: AuroraClusterShape) -> None:
@@ -294,7 +300,40 @@ class AuroraDatabaseProps:
         return self.backtrack_hours * 3600
 
 
-class AuroraDatabase(Construct):
+class ClusterAccess:
+    """What clients and policies read of an Aurora cluster construct (AuroraDatabase, AuroraSecondaryCluster):
+    its endpoints, ARN, resource id and IAM sign-in. Needs `cluster` (RdsCluster) and `props`."""
+
+    cluster: RdsCluster
+    props: AuroraClusterShape
+
+    @property
+    def writer_endpoint(self) -> str:
+        """Cluster endpoint: always the current writer (a secondary's is writable once it is detached)."""
+        return self.cluster.endpoint
+
+    @property
+    def reader_endpoint(self) -> str:
+        """Load-balanced over the readers (including autoscaled ones); the writer when there are none."""
+        return self.cluster.reader_endpoint
+
+    @property
+    def arn(self) -> str:
+        return self.cluster.arn
+
+    @property
+    def resource_id(self) -> str:
+        """The stable 'cluster-...' id that IAM database authentication ARNs name."""
+        return self.cluster.cluster_resource_id
+
+    def iam_connect_policy_statement(self, db_user: str) -> DataAwsIamPolicyDocumentStatement:
+        """Allow connecting to any instance of the cluster as `db_user` with an IAM token (on a secondary, the
+        users replicate from the primary)."""
+        p = self.props
+        return iam_connect_statement(p.identifier, p.partition, p.region, p.account_id, self.resource_id, db_user)
+
+
+class AuroraDatabase(ClusterAccess, Construct):
     def __init__(self, scope: Construct, id: str, props: AuroraDatabaseProps) -> None:
         super().__init__(scope, id)
         self.props = props
@@ -349,32 +388,8 @@ class AuroraDatabase(Construct):
                         predefined_metric_type="RDSReaderAverageCPUUtilization"))))
 
     @property
-    def writer_endpoint(self) -> str:
-        """Cluster endpoint: always the current writer, also after a failover."""
-        return self.cluster.endpoint
-
-    @property
-    def reader_endpoint(self) -> str:
-        """Load-balanced over the readers (including autoscaled ones); the writer when there are none."""
-        return self.cluster.reader_endpoint
-
-    @property
-    def arn(self) -> str:
-        return self.cluster.arn
-
-    @property
-    def resource_id(self) -> str:
-        """The stable 'cluster-...' id that IAM database authentication ARNs name."""
-        return self.cluster.cluster_resource_id
-
-    @property
     def master_secret_arn(self) -> str | None:
         """ARN of the RDS-managed master secret (rotated by RDS), never its value; None with master_password."""
         if self.props.master_password is not None:
             return None
         return self.cluster.master_user_secret.get(0).secret_arn
-
-    def iam_connect_policy_statement(self, db_user: str) -> DataAwsIamPolicyDocumentStatement:
-        """Allow connecting to any instance of the cluster as `db_user` with an IAM token."""
-        p = self.props
-        return iam_connect_statement(p.identifier, p.partition, p.region, p.account_id, self.resource_id, db_user)

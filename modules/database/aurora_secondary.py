@@ -15,13 +15,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cdktf import TerraformResourceLifecycle
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocumentStatement
 from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
 from constructs import Construct
 
-from modules.database.aurora import check_cluster, cluster_instances, hardened_cluster_settings, house_cluster
+from modules.database.aurora import (
+    ClusterAccess,
+    check_cluster,
+    cluster_instances,
+    hardened_cluster_settings,
+    house_cluster,
+)
 from modules.database.engines import check_identifier, engine
-from modules.database.instance import iam_connect_statement
 from modules.database.monitoring import EnhancedMonitoringRole
 from modules.kms import EncryptionKey
 
@@ -83,7 +87,7 @@ class AuroraSecondaryClusterProps:
                              f"{MAX_SECONDARY_INSTANCES} (2 keeps the promoted cluster in two AZs)")
 
 
-class AuroraSecondaryCluster(Construct):
+class AuroraSecondaryCluster(ClusterAccess, Construct):
     """Construct ids: 'security-group', 'subnet-group', 'parameter-group', 'cluster', 'instance-1'..'-n'."""
 
     def __init__(self, scope: Construct, id: str, props: AuroraSecondaryClusterProps) -> None:
@@ -105,29 +109,3 @@ class AuroraSecondaryCluster(Construct):
         # No writer to wait for: all are readers until the detach, so they are created in parallel.
         self.instances = cluster_instances(self, props, self.cluster, housing, props.instances,
                                            lambda i: f"instance-{i + 1}", writer_first=False)
-
-    @property
-    def writer_endpoint(self) -> str:
-        """Cluster endpoint: writable once the failover detached the cluster (read-only until then)."""
-        return self.cluster.endpoint
-
-    @property
-    def reader_endpoint(self) -> str:
-        """Load-balanced over the readers: the standby's read traffic before and after the failover."""
-        return self.cluster.reader_endpoint
-
-    @property
-    def arn(self) -> str:
-        """The cluster ARN the orchestrator's DATABASE names (cluster_arn)."""
-        return self.cluster.arn
-
-    @property
-    def resource_id(self) -> str:
-        """The stable 'cluster-...' id that IAM database authentication ARNs name."""
-        return self.cluster.cluster_resource_id
-
-    def iam_connect_policy_statement(self, db_user: str) -> DataAwsIamPolicyDocumentStatement:
-        """Allow connecting to any instance of the cluster as `db_user` with an IAM token (users replicate
-        from the primary)."""
-        p = self.props
-        return iam_connect_statement(p.identifier, p.partition, p.region, p.account_id, self.resource_id, db_user)
