@@ -46,8 +46,8 @@ class StandbyDataStack(StandbySite, DataTier):
     - the buckets' replicas (the primary's data stack replicates into them) for the app to read and write;
     - the parameter hierarchy: endpoints of the standby stores, the app settings, the active region.
 
-    Caches and file systems are not replicated: the standby starts them empty (issue 6 leaves them to a
-    warm standby of the blueprints that use them).
+    Caches and file systems have no standby yet: the standby publishes no cache/ or file_system/ parameters
+    (issue 6 leaves them open, with the warm standby of saas).
     """
 
     layer = "data"
