@@ -43,9 +43,14 @@ from modules.database.engines import (
     check_sql_name,
     engine,
 )
-from modules.database.instance import CA_CERTIFICATE, iam_connect_statement, master_password_settings
+from modules.database.instance import (
+    CA_CERTIFICATE,
+    database_network,
+    iam_connect_statement,
+    master_password_settings,
+)
 from modules.database.monitoring import EnhancedMonitoringRole
-from modules.firewall import ServiceSecurityGroup, ServiceSecurityGroupProps
+from modules.firewall import ServiceSecurityGroup
 from modules.kms import EncryptionKey
 
 SERVERLESS_CLASS = "db.serverless"
@@ -139,11 +144,8 @@ def house_cluster(scope: Construct, props: AuroraClusterShape) -> ClusterHousing
     """Construct ids 'security-group', 'subnet-group' and 'parameter-group' in `scope`: one group admitting
     only the clients on the engine's port, the private data subnets, the engine's TLS and audit parameters."""
     spec = engine(props.engine)
-    security_group = ServiceSecurityGroup(scope, "security-group", ServiceSecurityGroupProps(
-        name=f"{props.identifier}-db", description=f"Aurora {props.identifier}: clients on {spec.port} only",
-        vpc_id=props.vpc_id, port=spec.port, client_security_group_ids=props.client_security_group_ids))
-    subnets = DbSubnetGroup(scope, "subnet-group", name=f"{props.identifier}-db", subnet_ids=props.subnet_ids,
-                            description=f"Private data subnets of {props.identifier}")
+    security_group, subnets = database_network(scope, props.identifier, spec.port, props.vpc_id, props.subnet_ids,
+                                               props.client_security_group_ids, "Aurora")
     family = spec.family(props.engine_version)
     parameter_group = RdsClusterParameterGroup(
         scope, "parameter-group", name=f"{props.identifier}-{family.replace('.', '-')}", family=family,

@@ -75,19 +75,27 @@ class InstanceHousing:
     parameter_group: DbParameterGroup
 
 
+def database_network(scope: Construct, identifier: str, port: int, vpc_id: str, subnet_ids: Sequence[str],
+                     client_security_group_ids: Sequence[str], kind: str) -> tuple[ServiceSecurityGroup, DbSubnetGroup]:
+    """Construct ids 'security-group' and 'subnet-group' in `scope` (any RDS instance or Aurora cluster): one
+    group admitting only the clients on `port`, and the private data subnets. `kind` ('Database', 'Replica',
+    'Aurora') starts the group's description."""
+    security_group = ServiceSecurityGroup(scope, "security-group", ServiceSecurityGroupProps(
+        name=f"{identifier}-db", description=f"{kind} {identifier}: clients on {port} only", vpc_id=vpc_id,
+        port=port, client_security_group_ids=client_security_group_ids))
+    subnet_group = DbSubnetGroup(scope, "subnet-group", name=f"{identifier}-db", subnet_ids=subnet_ids,
+                                 description=f"Private data subnets of {identifier}")
+    return security_group, subnet_group
+
+
 def house_instance(scope: Construct, identifier: str, engine_name: str, version: str, vpc_id: str,
                    subnet_ids: Sequence[str], client_security_group_ids: Sequence[str], kind: str) -> InstanceHousing:
     """Construct ids 'security-group', 'subnet-group' and 'parameter-group' in `scope` (a DatabaseInstance or
-    a DatabaseReplica): one group admitting only the clients on the engine's port, the private data
-    subnets, the engine's hardened parameters. `kind` ('Database', 'Replica') starts the group's description."""
-    port = engine(engine_name).port
-    return InstanceHousing(
-        security_group=ServiceSecurityGroup(scope, "security-group", ServiceSecurityGroupProps(
-            name=f"{identifier}-db", description=f"{kind} {identifier}: clients on {port} only", vpc_id=vpc_id,
-            port=port, client_security_group_ids=client_security_group_ids)),
-        subnet_group=DbSubnetGroup(scope, "subnet-group", name=f"{identifier}-db", subnet_ids=subnet_ids,
-                                   description=f"Private data subnets of {identifier}"),
-        parameter_group=engine_parameter_group(scope, identifier, engine_name, version))
+    a DatabaseReplica): database_network, and the engine's hardened parameters."""
+    security_group, subnet_group = database_network(scope, identifier, engine(engine_name).port, vpc_id,
+                                                    subnet_ids, client_security_group_ids, kind)
+    return InstanceHousing(security_group=security_group, subnet_group=subnet_group,
+                           parameter_group=engine_parameter_group(scope, identifier, engine_name, version))
 
 
 def hardened_instance_settings(identifier: str, engine_name: str, housing: InstanceHousing, key_arn: str,
