@@ -133,6 +133,11 @@ class StandbySite:
         return config.dr.enabled and bool(super().applies_to(config))  # type: ignore[misc]
 
 
+def variable(name: str) -> str:
+    """A store or workload name as it appears in output names (hyphens are not identifiers)."""
+    return name.replace("-", "_")
+
+
 def partition_of(region: str) -> str:
     if region.startswith("cn-"):
         return "aws-cn"

@@ -41,15 +41,10 @@ from modules.load_balancer import (
 from modules.s3_bucket import LifecycleRule, SecureBucket, SecureBucketProps
 from modules.scaling import OffHoursSchedule, ScalingRule
 from modules.waf import WebAcl, WebAclProps
-from stacks.base import PlatformStack
+from stacks.base import PlatformStack, variable
 from stacks.data import DataStack
 from stacks.network import NetworkStack
 from stacks.storage import bucket_key
-
-
-def variable(name: str) -> str:
-    """A store or workload name as it appears in output names (hyphens are not identifiers)."""
-    return name.replace("-", "_")
 
 
 class ComputeStack(PlatformStack):

@@ -39,7 +39,7 @@ from modules.kms import EncryptionKey, ServiceGrant
 from modules.queue import WorkQueue, WorkQueueProps, s3_sender_key_grant
 from modules.s3_bucket import LifecycleRule, SecureBucket, SecureBucketProps
 from modules.s3_bucket.replication import BucketReplication, BucketReplicationProps
-from stacks.base import PlatformStack
+from stacks.base import PlatformStack, variable
 from stacks.network import NetworkStack
 from stacks.storage import access_log_bucket, bucket_key
 
@@ -80,12 +80,12 @@ class DataTier(PlatformStack):
             message_retention_days=spec.message_retention_days, max_receive_count=spec.max_receive_count,
             dead_letter_retention_days=spec.dead_letter_retention_days, account_id=config.account_id,
             partition=self.partition, region=config.regions.primary, s3_senders=s3_senders))
-        variable = name.replace("-", "_")
-        self.export(f"queue_{variable}_url", queue.url, "string", f"URL of the {name} queue")
-        self.export(f"queue_{variable}_arn", queue.arn, "string", f"ARN of the {name} queue")
-        self.export(f"queue_{variable}_name", queue.queue.name, "string",
+        output_key = variable(name)
+        self.export(f"queue_{output_key}_url", queue.url, "string", f"URL of the {name} queue")
+        self.export(f"queue_{output_key}_arn", queue.arn, "string", f"ARN of the {name} queue")
+        self.export(f"queue_{output_key}_name", queue.queue.name, "string",
                     f"Name of the {name} queue (CloudWatch dimension QueueName)")
-        self.export(f"queue_{variable}_dead_letter_name", queue.dead_letter_queue.name, "string",
+        self.export(f"queue_{output_key}_dead_letter_name", queue.dead_letter_queue.name, "string",
                     f"Name of the {name} queue's dead-letter queue (alarmed on by the ops stack)")
         self.app_statements += queue.access_policy_statements()
         self.published[f"queue/{name}"] = queue.url
@@ -188,7 +188,7 @@ class DataStack(DataTier):
             S3BucketNotification(self, f"bucket-{name}-notification", bucket=bucket.bucket.id,
                                  queue=[S3BucketNotificationQueue(queue_arn=queue.arn, events=["s3:ObjectCreated:*"])],
                                  depends_on=[queue.policy])
-        self.export(f"bucket_{name.replace('-', '_')}_name", bucket.name, "string", f"Bucket: {spec.purpose}")
+        self.export(f"bucket_{variable(name)}_name", bucket.name, "string", f"Bucket: {spec.purpose}")
         if spec.cdn:
             self._serve_through_cloudfront(name, bucket)
         self._bucket_access(name, bucket.name, bucket.arn)
@@ -200,7 +200,7 @@ class DataStack(DataTier):
         config = self.config
         bucket.add_policy_statements(cloudfront_read_statement(
             bucket.arn, "CloudFrontRead", config.account_id, partition=self.partition))
-        self.export(f"bucket_{name.replace('-', '_')}_regional_domain_name", bucket.bucket.bucket_regional_domain_name,
+        self.export(f"bucket_{variable(name)}_regional_domain_name", bucket.bucket.bucket_regional_domain_name,
                     "string", f"Regional domain name of the {name} bucket (CloudFront's origin in the edge stack)")
 
     def _replicate(self, name: str, bucket: SecureBucket, key: EncryptionKey) -> None:
@@ -262,7 +262,7 @@ class DataStack(DataTier):
                     account_id=config.account_id))
                 endpoint = proxy.endpoint
             self._publish_database(name, endpoint, db.port, db.master_secret_arn)
-            self.export(f"database_{name.replace('-', '_')}_identifier", db.instance.identifier, "string",
+            self.export(f"database_{variable(name)}_identifier", db.instance.identifier, "string",
                         f"RDS identifier of the {name} database (CloudWatch dimension DBInstanceIdentifier)")
             self.app_statements.append(db.iam_connect_policy_statement("app"))
             arns.append(db.arn)
@@ -292,13 +292,13 @@ class DataStack(DataTier):
                 backtrack_hours=0 if config.dr.enabled else AuroraDatabaseProps.backtrack_hours))
             self._publish_database(name, cluster.writer_endpoint, cluster.port, cluster.master_secret_arn)
             if cluster.global_cluster is not None:
-                self.export(f"database_{name.replace('-', '_')}_global_cluster_identifier",
+                self.export(f"database_{variable(name)}_global_cluster_identifier",
                             cluster.global_cluster.global_cluster_identifier, "string",
                             f"Global database of the {name} cluster (the standby's secondary cluster joins it)")
-            self.export(f"database_{name.replace('-', '_')}_identifier", cluster.cluster.cluster_identifier, "string",
+            self.export(f"database_{variable(name)}_identifier", cluster.cluster.cluster_identifier, "string",
                         f"Cluster identifier of the {name} Aurora cluster (CloudWatch dimension DBClusterIdentifier)")
             self.published[f"database/{name}/reader_endpoint"] = cluster.reader_endpoint
-            self.export(f"database_{name.replace('-', '_')}_reader_endpoint", cluster.reader_endpoint, "string",
+            self.export(f"database_{variable(name)}_reader_endpoint", cluster.reader_endpoint, "string",
                         f"Reader endpoint of the {name} Aurora cluster (load-balanced over the readers)")
             arns.append(cluster.arn)
         return arns
@@ -309,7 +309,7 @@ class DataStack(DataTier):
         a read replica nor for a global database member). Terraform sends it write-only: it is in neither
         the plan nor the state. Generate it once (`aws secretsmanager get-random-password --password-length
         32 --exclude-punctuation`) and keep it in the team's vault."""
-        variable_name = f"{database.replace('-', '_')}_master_password"
+        variable_name = f"{variable(database)}_master_password"
         password = TerraformVariable(
             self, variable_name, type="string", sensitive=True, nullable=False,
             description=f"Master password of the {database} database (it has a DR standby, so RDS does not manage "
@@ -324,14 +324,14 @@ class DataStack(DataTier):
         return password.string_value
 
     def _publish_database(self, name: str, endpoint: str, port: int, secret_arn: str | None) -> None:
-        variable = name.replace("-", "_")
-        self.export(f"database_{variable}_endpoint", endpoint, "string", f"Host name of the {name} database")
-        self.export(f"database_{variable}_port", str(port), "string", f"Port of the {name} database")
+        output_key = variable(name)
+        self.export(f"database_{output_key}_endpoint", endpoint, "string", f"Host name of the {name} database")
+        self.export(f"database_{output_key}_port", str(port), "string", f"Port of the {name} database")
         self.published[f"database/{name}/endpoint"] = endpoint
         self.published[f"database/{name}/port"] = str(port)
         if secret_arn is None:  # a global database member: its master password is the operator's
             return
-        self.export(f"database_{variable}_secret_arn", secret_arn, "string",
+        self.export(f"database_{output_key}_secret_arn", secret_arn, "string",
                     f"Secrets Manager ARN of the {name} master credentials (managed and rotated by RDS)")
         self.published[f"database/{name}/secret_arn"] = secret_arn
 
@@ -346,12 +346,12 @@ class DataStack(DataTier):
                 replicas=spec.replicas, vpc_id=self.vpc_id, subnet_ids=self.data_subnet_ids,
                 client_security_group_ids=[self.app_security_group_id], encryption_key=key,
                 snapshot_retention_days=spec.snapshot_retention_days, log_group_prefix=self.cache_log_prefix))
-            variable = name.replace("-", "_")
-            self.export(f"cache_{variable}_endpoint", cache.primary_endpoint, "string",
+            output_key = variable(name)
+            self.export(f"cache_{output_key}_endpoint", cache.primary_endpoint, "string",
                         f"Primary endpoint of the {name} cache (TLS, IAM authentication)")
-            self.export(f"cache_{variable}_user", cache.app_user_id, "string",
+            self.export(f"cache_{output_key}_user", cache.app_user_id, "string",
                         f"User the app authenticates as (IAM) on the {name} cache")
-            self.export(f"cache_{variable}_replication_group_id", cache.replication_group.replication_group_id,
+            self.export(f"cache_{output_key}_replication_group_id", cache.replication_group.replication_group_id,
                         "string", f"Replication group of the {name} cache (its nodes are <id>-001, -002, ...)")
             self.published[f"cache/{name}/endpoint"] = cache.primary_endpoint
             self.published[f"cache/{name}/reader_endpoint"] = cache.reader_endpoint
@@ -366,14 +366,14 @@ class DataStack(DataTier):
                 client_security_group_ids=[self.app_security_group_id], encryption_key=self.key("storage"),
                 access_points={a: (p.path, p.uid, p.gid) for a, p in spec.access_points.items()},
                 transition_to_ia_days=spec.transition_to_ia_days))
-            variable = name.replace("-", "_")
-            self.export(f"file_system_{variable}_id", efs.file_system_id, "string", f"EFS file system {name}")
-            self.export(f"file_system_{variable}_access_point_ids", efs.access_point_ids, "map",
+            output_key = variable(name)
+            self.export(f"file_system_{output_key}_id", efs.file_system_id, "string", f"EFS file system {name}")
+            self.export(f"file_system_{output_key}_access_point_ids", efs.access_point_ids, "map",
                         f"Access points of {name}, by name")
-            self.export(f"file_system_{variable}_arn", efs.arn, "string", f"ARN of EFS file system {name}")
+            self.export(f"file_system_{output_key}_arn", efs.arn, "string", f"ARN of EFS file system {name}")
             self.published[f"file_system/{name}/id"] = efs.file_system_id
             for point in spec.access_points:
-                point_variable = f"file_system_{variable}_access_point_{point.replace('-', '_')}"
+                point_variable = f"file_system_{output_key}_access_point_{variable(point)}"
                 self.export(f"{point_variable}_id", efs.access_point_ids[point], "string", f"Access point {point}")
                 self.export(f"{point_variable}_arn", efs.access_points[point].arn, "string",
                             f"ARN of access point {point} (IAM conditions)")
@@ -393,7 +393,7 @@ class DataStack(DataTier):
                 encryption_key=self.key("config"), recovery_window_days=30 if config.is_production else 7))
             arns[name] = secret.arn
             self.published[f"secret/{name}"] = secret.arn
-            self.export(f"secret_{name.replace('-', '_')}_arn", secret.arn, "string", f"ARN of secret {name}")
+            self.export(f"secret_{variable(name)}_arn", secret.arn, "string", f"ARN of secret {name}")
         if arns:
             self.export("secret_arns", arns, "map", "Application secrets by name (values put by an operator)")
             self.app_statements.append(DataAwsIamPolicyDocumentStatement(

@@ -50,8 +50,8 @@ from modules.dns import (
 from modules.kms import EncryptionKey, EncryptionKeyProps, ServiceGrant
 from modules.s3_bucket import SecureBucket
 from modules.waf import WebAcl, WebAclProps
-from stacks.base import PlatformStack
-from stacks.compute import ComputeStack, variable
+from stacks.base import PlatformStack, variable
+from stacks.compute import ComputeStack
 from stacks.data import DataStack
 from stacks.storage import access_log_bucket
 

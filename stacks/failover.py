@@ -59,8 +59,8 @@ from modules.monitoring import (
     dead_letter_alarm,
     function_alarms,
 )
-from stacks.base import PlatformStack, StandbySite
-from stacks.compute import ComputeStack, variable
+from stacks.base import PlatformStack, StandbySite, variable
+from stacks.compute import ComputeStack
 from stacks.data import DataStack
 from stacks.edge import EdgeStack
 from stacks.network import NetworkStack

@@ -50,8 +50,8 @@ from modules.monitoring import (
     service_alarms,
 )
 from modules.s3_bucket import LifecycleRule, SecureBucket, SecureBucketProps
-from stacks.base import PlatformStack
-from stacks.compute import ComputeStack, variable
+from stacks.base import PlatformStack, variable
+from stacks.compute import ComputeStack
 from stacks.data import DataStack
 from stacks.edge import EdgeStack
 from stacks.storage import access_log_bucket

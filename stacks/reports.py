@@ -19,8 +19,7 @@ from modules.function import FunctionVpc, function_log_key_grant
 from modules.kms import EncryptionKey, EncryptionKeyProps
 from modules.monitoring import AlarmSet, AlarmSetProps, dead_letter_alarm, function_alarms
 from modules.scheduled_report import OrdersDatabase, ScheduledReport, ScheduledReportProps
-from stacks.base import PlatformStack
-from stacks.compute import variable
+from stacks.base import PlatformStack, variable
 from stacks.data import DataStack
 from stacks.network import NetworkStack
 from stacks.ops import OpsStack

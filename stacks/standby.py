@@ -18,8 +18,8 @@ from modules.database import (
     DatabaseReplicaProps,
 )
 from modules.database.instance import iam_connect_statement
-from stacks.base import StandbySite
-from stacks.compute import ComputeStack, variable
+from stacks.base import StandbySite, variable
+from stacks.compute import ComputeStack
 from stacks.data import DataStack, DataTier, global_cluster_identifier, use_key_via
 from stacks.network import NetworkStack
 

@@ -28,7 +28,7 @@ import boto3
 import pytest
 
 from configuration import BlueprintConfig, load
-from stacks.compute import variable
+from stacks.base import variable
 from tests.emulator.environments import EmulatedEnvironment, bucket_location, outputs_of
 from tests.emulator.runbook import empty_named_buckets, stop_access_logging
 from tests.harness.moto_server import MotoServer, start_moto_server

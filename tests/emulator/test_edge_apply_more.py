@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from stacks.compute import variable
+from stacks.base import variable
 from tests.emulator.environments import outputs_of
 from tests.emulator.test_edge_apply import (
     EDGE_REGION,
