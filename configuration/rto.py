@@ -27,8 +27,8 @@ Amazon Aurora global database from an unplanned outage": detach and promote, and
 Amazon Aurora global database"). The guide's overview says a secondary Region can be promoted "to take full
 read/write workloads in under a minute"; this planning value doubles that, because the orchestrator waits
 for more than the detach: the cluster back to available with a writer instance (IsClusterWriter) and no
-replication source, seen through a 15 s poll. A planning value, not a measurement: the drill shows the real
-figure beside it."""
+replication source, seen through a 15 s poll. A planning value, not a measurement: the levels emulator
+scenario runs the detach step, but moto completes it at once, so no drill measures it."""
 EC2_LAUNCH_SECONDS = 180
 """An instance from the golden image: launch to running ~1 min, boot and the application's start, before
 the first ELB health check (EC2 Auto Scaling User Guide, "Set the health check grace period")."""
