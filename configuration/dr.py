@@ -97,10 +97,6 @@ def dr_rules(config: BlueprintConfig) -> None:
     if edge is None or edge.domain is None or edge.health_check is None:
         raise ValueError(f"dr.strategy {dr.strategy!r} fails over from a health-checked public name, and the edge "
                          "has none; fix: set edge.domain and edge.health_check")
-    if edge.load_balancer_cdn is not None:
-        raise ValueError(f"dr.strategy {dr.strategy!r} with edge.load_balancer_cdn: failing CloudFront's origin over "
-                         "to the standby (and its origin secret) is not built yet; fix: dr.strategy: none for this "
-                         "environment, or serve the load balancer directly")
     if edge.apex_target != "load_balancer" and not edge.load_balancer_names:
         raise ValueError(f"dr.strategy {dr.strategy!r}, but no public name points at the load balancer (edge."
                          f"apex_target is {edge.apex_target!r}, edge.load_balancer_names is empty), so DNS has nothing "
@@ -138,21 +134,10 @@ def dr_rules(config: BlueprintConfig) -> None:
 
 def _managed_secret_rules(config: BlueprintConfig) -> None:
     """With a standby, RDS does not manage the database's master password (AWS refuses read replicas of an
-    instance with a managed password, and global database members cannot have one): what would read that
-    secret has nothing to read."""
+    instance with a managed password, and global database members cannot have one). Services and the proxy
+    sign in with the database's credentials secret instead (data stack), kept by the operator; the sales
+    report still expects the RDS-managed master secret."""
     dr = config.dr
-    for name, database in config.data.databases.items():
-        if database.proxy:
-            raise ValueError(f"data.databases.{name}.proxy with dr.strategy {dr.strategy!r}: RDS Proxy signs in "
-                             "with the master secret RDS manages, and a database with a cross-region replica cannot "
-                             f"have one; fix: data.databases.{name}.proxy: false, or dr.strategy: none")
-    for service_name, service in config.compute.services.items():
-        for variable, reference in service.secrets.items():
-            if reference.startswith("database:"):
-                raise ValueError(f"compute.services.{service_name}.secrets.{variable} is {reference!r} with "
-                                 f"dr.strategy {dr.strategy!r}: a database with a standby has no RDS-managed master "
-                                 "secret; fix: sign in with IAM (the app user), or keep credentials in a "
-                                 "data.secrets entry (secret:<name>)")
     report = config.ops.sales_report
     if report is not None:
         raise ValueError(f"ops.sales_report reads database {report.database!r} with its RDS-managed master secret, "

@@ -3,7 +3,9 @@ with a customer-managed key per data domain, reachable only from the app tier's 
 backed up daily, and published (endpoints, names, ARNs) as exports and SSM parameters.
 
 Nothing secret is ever configured or output: databases keep an RDS-managed master password in
-Secrets Manager, caches authenticate with IAM, and application secrets are created empty.
+Secrets Manager (with a DR standby, RDS cannot: the operator passes it write-only, and clients sign in
+with a credentials secret the operator fills), caches authenticate with IAM, and application secrets are
+created empty. With a DR standby every secret is replicated to the standby's region.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocumentStatementCondition,
 )
 from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
+from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_aws.s3_bucket_notification import S3BucketNotification, S3BucketNotificationQueue
 from constructs import Construct
 
 from configuration import BlueprintConfig
 from configuration.data import Bucket
-from modules.app_config import AppSecret, AppSecretProps, ParameterHierarchy, ParameterHierarchyProps
+from modules.app_config import AppSecret, AppSecretProps, ParameterHierarchy, ParameterHierarchyProps, SecretReplica
 from modules.backup import BackupPlan, BackupPlanProps
 from modules.cache import ValkeyCache, ValkeyCacheProps, valkey_key_grants
 from modules.cdn import cloudfront_read_statement, cloudfront_reader_key_grant
@@ -54,6 +57,13 @@ class DataTier(PlatformStack):
     published: dict[str, str]
     app_statements: list[DataAwsIamPolicyDocumentStatement]
 
+    def _read_network(self) -> None:
+        """The site's VPC, private-data subnets and the app tier's group (the stores' only clients)."""
+        network = self.remote_state(NetworkStack)
+        self.vpc_id = network.get_string("vpc_id")
+        self.data_subnet_ids = network.get_list("data_subnet_ids")
+        self.app_security_group_id = network.get_string("app_security_group_id")
+
     def key(self, domain: str) -> EncryptionKey:
         """The customer-managed key of one data domain, created on first use with the service grants
         that domain needs (_service_grants)."""
@@ -68,6 +78,10 @@ class DataTier(PlatformStack):
         return f"{domain} of {self.config.name_prefix}"
 
     def _service_grants(self, domain: str) -> tuple[ServiceGrant, ...]:
+        """CloudWatch Logs for the caches' logs."""
+        config = self.config
+        if domain == "cache":
+            return tuple(valkey_key_grants(config.regions.primary, config.account_id, self.cache_log_prefix))
         return ()
 
     def _work_queue(self, name: str, s3_senders: tuple[str, ...] = ()) -> WorkQueue:
@@ -90,6 +104,48 @@ class DataTier(PlatformStack):
         self.app_statements += queue.access_policy_statements()
         self.published[f"queue/{name}"] = queue.url
         return queue
+
+    @property
+    def cache_log_prefix(self) -> str:
+        return f"/aws/elasticache/{self.config.name_prefix}"
+
+    def _caches(self) -> None:
+        """Every Valkey cache (its replicas in other AZs), exported and published as data/cache/<name>; a
+        standby's starts empty (caches, sessions and pub/sub rebuild; nothing durable lives there)."""
+        config = self.config
+        for name, spec in config.data.caches.items():
+            key = self.key("cache")
+            cache = ValkeyCache(self, f"cache-{name}", ValkeyCacheProps(
+                name=f"{config.name_prefix}-{name}", engine_version=spec.engine_version, node_type=spec.node_type,
+                replicas=spec.replicas, vpc_id=self.vpc_id, subnet_ids=self.data_subnet_ids,
+                client_security_group_ids=[self.app_security_group_id], encryption_key=key,
+                snapshot_retention_days=spec.snapshot_retention_days, log_group_prefix=self.cache_log_prefix))
+            output_key = variable(name)
+            self.export(f"cache_{output_key}_endpoint", cache.primary_endpoint, "string",
+                        f"Primary endpoint of the {name} cache (TLS, IAM authentication)")
+            self.export(f"cache_{output_key}_user", cache.app_user_id, "string",
+                        f"User the app authenticates as (IAM) on the {name} cache")
+            self.export(f"cache_{output_key}_replication_group_id", cache.replication_group.replication_group_id,
+                        "string", f"Replication group of the {name} cache (its nodes are <id>-001, -002, ...)")
+            self.published[f"cache/{name}/endpoint"] = cache.primary_endpoint
+            self.published[f"cache/{name}/reader_endpoint"] = cache.reader_endpoint
+            self.published[f"cache/{name}/user"] = cache.app_user_id
+            self.app_statements.append(cache.connect_policy_statement())
+
+    def _secret_access(self, arns: dict[str, str], key_arn: str) -> None:
+        """The app secrets (the primary's, or their replicas in a standby): exported (secret_<name>_arn,
+        secret_arns), published as data/secret/<name>, readable and decryptable through Secrets Manager."""
+        if not arns:
+            return
+        for name, arn in arns.items():
+            self.published[f"secret/{name}"] = arn
+            self.export(f"secret_{variable(name)}_arn", arn, "string", f"ARN of secret {name}")
+        self.export("secret_arns", arns, "map", "Application secrets by name (values put by an operator)")
+        self.app_statements.append(DataAwsIamPolicyDocumentStatement(
+            sid="ReadApplicationSecrets", actions=["secretsmanager:GetSecretValue"],
+            resources=sorted(arns.values(), key=str)))
+        self.app_statements.append(use_key_via(key_arn, "secretsmanager", self.config.regions.primary,
+                                                ("kms:Decrypt",)))
 
     def _monitoring_role(self) -> EnhancedMonitoringRole:
         """The enhanced-monitoring role of every database of the stack, made on first use."""
@@ -122,10 +178,7 @@ class DataStack(DataTier):
 
     def __init__(self, scope: Construct, config: BlueprintConfig) -> None:
         super().__init__(scope, config)
-        network = self.remote_state(NetworkStack)
-        self.vpc_id = network.get_string("vpc_id")
-        self.data_subnet_ids = network.get_list("data_subnet_ids")
-        self.app_security_group_id = network.get_string("app_security_group_id")
+        self._read_network()
         self.keys: dict[str, EncryptionKey] = {}
         self.published: dict[str, str] = {}
         self.app_statements: list[DataAwsIamPolicyDocumentStatement] = []
@@ -157,21 +210,41 @@ class DataStack(DataTier):
 
     # -- keys -------------------------------------------------------------------------------------------
 
-    @property
-    def cache_log_prefix(self) -> str:
-        return f"/aws/elasticache/{self.config.name_prefix}"
-
     def _service_grants(self, domain: str) -> tuple[ServiceGrant, ...]:
-        """CloudWatch Logs for cache logs, S3 for bucket notifications to queues, CloudFront for served buckets."""
+        """The caches' (DataTier), S3 for bucket notifications to queues, CloudFront for served buckets."""
         config = self.config
-        if domain == "cache":
-            return tuple(valkey_key_grants(config.regions.primary, config.account_id, self.cache_log_prefix))
         if domain == "messaging" and any(b.notify_queue for b in config.data.buckets.values()):
             return (s3_sender_key_grant(config.account_id),)
         if domain == "storage" and any(b.cdn for b in config.data.buckets.values()):
             # the edge stack's distributions read SSE-KMS objects of the buckets it serves (edge after data)
             return (cloudfront_reader_key_grant(config.account_id, partition=self.partition),)
-        return ()
+        return super()._service_grants(domain)
+
+    @property
+    def secondary_provider(self) -> AwsProvider:
+        """The provider aliased to regions.secondary (replicas, backup copies), made on first use."""
+        if not hasattr(self, "_secondary"):
+            region = self.config.regions.secondary
+            assert region  # configuration rejects replicas, copies and standbys without a secondary region
+            self._secondary = self.aws_provider("aws-secondary", region, alias="secondary")
+        return self._secondary
+
+    def _secret_replica(self) -> SecretReplica | None:
+        """With a DR standby: where every secret keeps its replica (the standby reads it there), under one
+        key this stack makes in that region (applied before the standby, which reads it from here)."""
+        config = self.config
+        if not config.dr.enabled:
+            return None
+        region = config.regions.secondary
+        assert region  # dr_rules
+        if not hasattr(self, "_secrets_replica_key"):
+            self._secrets_replica_key = bucket_key(
+                self, "secrets-replica-key", f"{config.name_prefix}-secrets-replica",
+                f"Replicated secrets of {config.name_prefix} in {region}", config.account_id, self.partition,
+                self.secondary_provider)
+            self.export("kms_key_secrets_replica_arn", self._secrets_replica_key.arn, "string",
+                        f"Key of the secret replicas in {region} (the DR standby's app tier decrypts them)")
+        return SecretReplica(region=region, encryption_key_arn=self._secrets_replica_key.arn)
 
     # -- buckets ----------------------------------------------------------------------------------------
 
@@ -207,19 +280,18 @@ class DataStack(DataTier):
         config = self.config
         region = config.regions.secondary
         assert region  # configuration rejects replicate without a secondary region
-        if not hasattr(self, "_secondary"):
-            self._secondary = self.aws_provider("aws-secondary", region, alias="secondary")
+        if not hasattr(self, "_replica_key"):
             self._replica_key = bucket_key(self, "storage-replica-key", f"{config.name_prefix}-storage-replica",
                                            f"Replicated storage of {config.name_prefix} in {region}",
-                                           config.account_id, self.partition, self._secondary)
+                                           config.account_id, self.partition, self.secondary_provider)
             self.export("kms_key_storage_replica_arn", self._replica_key.arn, "string",
                         f"Key of the bucket replicas in {region} (a DR standby's app tier reads and writes them)")
             self._replica_logs = access_log_bucket(self, "replica-access-logs",
                                                    config.data_bucket_name("access-logs", region),
-                                                   config.account_id, self._secondary)
+                                                   config.account_id, self.secondary_provider)
         replica = SecureBucket(self, f"bucket-{name}-replica", SecureBucketProps(
             bucket_name=config.data_bucket_name(name, region), encryption_key=self._replica_key,
-            access_logs_to=self._replica_logs, provider=self._secondary))
+            access_logs_to=self._replica_logs, provider=self.secondary_provider))
         BucketReplication(self, f"bucket-{name}-replication", BucketReplicationProps(
             source=bucket, source_key=key, source_region=config.regions.primary, destination=replica,
             destination_key=self._replica_key, destination_region=region,
@@ -254,14 +326,15 @@ class DataStack(DataTier):
                 master_password=self._master_password_variable(name) if config.dr.enabled else None,
                 region=config.regions.primary, account_id=config.account_id, partition=self.partition))
             endpoint = db.endpoint
+            credentials = self._credentials_secret(name) if config.dr.enabled else None
             if spec.proxy:
                 proxy = DatabaseProxy(self, f"database-{name}-proxy", DatabaseProxyProps(
                     name=f"{config.name_prefix}-{name}", database=db, vpc_id=self.vpc_id,
                     subnet_ids=self.data_subnet_ids, client_security_group_ids=[self.app_security_group_id],
                     encryption_key=self.key("databases"), region=config.regions.primary,
-                    account_id=config.account_id))
+                    account_id=config.account_id, credentials_secret_arn=credentials))
                 endpoint = proxy.endpoint
-            self._publish_database(name, endpoint, db.port, db.master_secret_arn)
+            self._publish_database(name, endpoint, db.port, credentials or db.master_secret_arn)
             self.export(f"database_{variable(name)}_identifier", db.instance.identifier, "string",
                         f"RDS identifier of the {name} database (CloudWatch dimension DBInstanceIdentifier)")
             self.app_statements.append(db.iam_connect_policy_statement("app"))
@@ -290,7 +363,9 @@ class DataStack(DataTier):
                 global_cluster_identifier=global_cluster_identifier(config, name) if config.dr.enabled else None,
                 master_password=self._master_password_variable(name) if config.dr.enabled else None,
                 backtrack_hours=0 if config.dr.enabled else AuroraDatabaseProps.backtrack_hours))
-            self._publish_database(name, cluster.writer_endpoint, cluster.port, cluster.master_secret_arn)
+            credentials = self._credentials_secret(name) if config.dr.enabled else None
+            self._publish_database(name, cluster.writer_endpoint, cluster.port,
+                                   credentials or cluster.master_secret_arn)
             if cluster.global_cluster is not None:
                 self.export(f"database_{variable(name)}_global_cluster_identifier",
                             cluster.global_cluster.global_cluster_identifier, "string",
@@ -323,40 +398,33 @@ class DataStack(DataTier):
         password.add_override("ephemeral", True)  # Terraform >= 1.10; cdktf 0.21 has no argument for it
         return password.string_value
 
-    def _publish_database(self, name: str, endpoint: str, port: int, secret_arn: str | None) -> None:
+    def _credentials_secret(self, database: str) -> str:
+        """With a DR standby RDS manages no master secret, so the database's clients (services with
+        `database:<name>` secrets, the proxy) sign in with this one instead: JSON {"username", "password"} of a
+        database user, put by the operator (runbook), replicated to the standby with the other secrets and
+        published where the managed secret would be (database_<name>_secret_arn, data/database/<name>/
+        secret_arn). Under the databases key, like the managed secret."""
+        config = self.config
+        secret = AppSecret(self, f"database-{database}-credentials", AppSecretProps(
+            name=f"{config.project}/{config.environment}/database/{database}",
+            description=f"Sign-in of the {database} database's clients: JSON username and password of a database "
+            "user (put by an operator)", encryption_key=self.key("databases"),
+            recovery_window_days=30 if config.is_production else 7, replica=self._secret_replica()))
+        return secret.arn
+
+    def _publish_database(self, name: str, endpoint: str, port: int, secret_arn: str) -> None:
         output_key = variable(name)
         self.export(f"database_{output_key}_endpoint", endpoint, "string", f"Host name of the {name} database")
         self.export(f"database_{output_key}_port", str(port), "string", f"Port of the {name} database")
         self.published[f"database/{name}/endpoint"] = endpoint
         self.published[f"database/{name}/port"] = str(port)
-        if secret_arn is None:  # a global database member: its master password is the operator's
-            return
+        what = ("sign-in credentials (kept by the operator, replicated to the standby)" if self.config.dr.enabled
+                else "master credentials (managed and rotated by RDS)")
         self.export(f"database_{output_key}_secret_arn", secret_arn, "string",
-                    f"Secrets Manager ARN of the {name} master credentials (managed and rotated by RDS)")
+                    f"Secrets Manager ARN of the {name} {what}")
         self.published[f"database/{name}/secret_arn"] = secret_arn
 
-    # -- caches and file systems ------------------------------------------------------------------------
-
-    def _caches(self) -> None:
-        config = self.config
-        for name, spec in config.data.caches.items():
-            key = self.key("cache")
-            cache = ValkeyCache(self, f"cache-{name}", ValkeyCacheProps(
-                name=f"{config.name_prefix}-{name}", engine_version=spec.engine_version, node_type=spec.node_type,
-                replicas=spec.replicas, vpc_id=self.vpc_id, subnet_ids=self.data_subnet_ids,
-                client_security_group_ids=[self.app_security_group_id], encryption_key=key,
-                snapshot_retention_days=spec.snapshot_retention_days, log_group_prefix=self.cache_log_prefix))
-            output_key = variable(name)
-            self.export(f"cache_{output_key}_endpoint", cache.primary_endpoint, "string",
-                        f"Primary endpoint of the {name} cache (TLS, IAM authentication)")
-            self.export(f"cache_{output_key}_user", cache.app_user_id, "string",
-                        f"User the app authenticates as (IAM) on the {name} cache")
-            self.export(f"cache_{output_key}_replication_group_id", cache.replication_group.replication_group_id,
-                        "string", f"Replication group of the {name} cache (its nodes are <id>-001, -002, ...)")
-            self.published[f"cache/{name}/endpoint"] = cache.primary_endpoint
-            self.published[f"cache/{name}/reader_endpoint"] = cache.reader_endpoint
-            self.published[f"cache/{name}/user"] = cache.app_user_id
-            self.app_statements.append(cache.connect_policy_statement())
+    # -- file systems -----------------------------------------------------------------------------------
 
     def _file_systems(self) -> list[str]:
         config, arns = self.config, []
@@ -390,17 +458,11 @@ class DataStack(DataTier):
         for name, spec in config.data.secrets.items():
             secret = AppSecret(self, f"secret-{name}", AppSecretProps(
                 name=f"{config.project}/{config.environment}/{name}", description=spec.description,
-                encryption_key=self.key("config"), recovery_window_days=30 if config.is_production else 7))
+                encryption_key=self.key("config"), recovery_window_days=30 if config.is_production else 7,
+                replica=self._secret_replica()))
             arns[name] = secret.arn
-            self.published[f"secret/{name}"] = secret.arn
-            self.export(f"secret_{variable(name)}_arn", secret.arn, "string", f"ARN of secret {name}")
         if arns:
-            self.export("secret_arns", arns, "map", "Application secrets by name (values put by an operator)")
-            self.app_statements.append(DataAwsIamPolicyDocumentStatement(
-                sid="ReadApplicationSecrets", actions=["secretsmanager:GetSecretValue"],
-                resources=sorted(arns.values(), key=str)))
-            self.app_statements.append(use_key_via(self.key("config").arn, "secretsmanager", config.regions.primary,
-                                                    ("kms:Decrypt",)))
+            self._secret_access(arns, self.key("config").arn)
 
     def _parameters(self) -> None:
         config = self.config
@@ -423,10 +485,7 @@ class DataStack(DataTier):
         copy_to = None
         if copy:
             region = config.regions.secondary
-            assert region
-            secondary = getattr(self, "_secondary", None) or self.aws_provider("aws-secondary", region,
-                                                                                alias="secondary")
-            self._secondary = secondary
+            secondary = self.secondary_provider
             copy_to = (secondary, bucket_key(self, "backup-replica-key", f"{config.name_prefix}-backup-replica",
                                              f"Backup copies of {config.name_prefix} in {region}",
                                              config.account_id, self.partition, secondary))

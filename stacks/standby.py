@@ -7,10 +7,11 @@ Only environments with a dr.strategy have a standby.
 
 from __future__ import annotations
 
+from cdktf import DataTerraformRemoteStateS3
 from constructs import Construct
 
 from configuration import BlueprintConfig
-from modules.app_config import ParameterHierarchy, ParameterHierarchyProps
+from modules.app_config import ParameterHierarchy, ParameterHierarchyProps, replica_arn
 from modules.database import (
     AuroraSecondaryCluster,
     AuroraSecondaryClusterProps,
@@ -44,10 +45,10 @@ class StandbyDataStack(StandbySite, DataTier):
       (data stack), detached by the failover;
     - the queues, empty until the standby's workers use them;
     - the buckets' replicas (the primary's data stack replicates into them) for the app to read and write;
+    - every cache, running and empty (what a cache holds rebuilds; nothing durable lives there);
+    - the secrets' replicas (the primary's data stack replicates every secret here, the database's
+      credentials secret too), under the names and outputs the primary's carry;
     - the parameter hierarchy: endpoints of the standby stores, the app settings, the active region.
-
-    Caches and file systems have no standby yet: the standby publishes no cache/ or file_system/ parameters
-    (issue 6 leaves them open, with the warm standby of saas).
     """
 
     layer = "data"
@@ -58,15 +59,15 @@ class StandbyDataStack(StandbySite, DataTier):
         self.primary = config
         self.keys, self.app_statements = {}, []
         self.published: dict[str, str] = {ACTIVE_REGION_PARAMETER: config.regions.primary}
-        network = self.remote_state(NetworkStack)
-        self.vpc_id, self.subnet_ids = network.get_string("vpc_id"), network.get_list("data_subnet_ids")
-        self.app_group = network.get_string("app_security_group_id")
+        self._read_network()
         self.queues = {name: self._work_queue(name) for name in config.data.queues}
         self._bucket_replicas()
         for name in config.data.databases:
             self._replica(name)
         for name in config.data.aurora:
             self._secondary_cluster(name)
+        self._caches()
+        self._secret_replicas()
         self.parameters = ParameterHierarchy(self, "parameters", ParameterHierarchyProps(
             prefix=view.parameter_prefix, name_prefix=view.name_prefix, encryption_key=self.key("config"),
             region=view.regions.primary, account_id=view.account_id, partition=self.partition,
@@ -92,7 +93,7 @@ class StandbyDataStack(StandbySite, DataTier):
         replicated = [name for name in primary.data.buckets if primary.bucket_replicated(name)]
         if not replicated:
             return
-        replica_key = self.remote_state(DataStack, site=primary).get_string("kms_key_storage_replica_arn")
+        replica_key = self.primary_data.get_string("kms_key_storage_replica_arn")
         for name in replicated:
             bucket = primary.data_bucket_name(name, region)
             self._bucket_access(name, bucket, f"arn:{self.partition}:s3:::{bucket}")
@@ -100,13 +101,42 @@ class StandbyDataStack(StandbySite, DataTier):
                         f"Replica of the {name} bucket in {region} (written by replication until a failover)")
         self.app_statements.append(use_key_via(replica_key, "s3", region))
 
+    @property
+    def primary_data(self) -> DataTerraformRemoteStateS3:
+        """The primary data stack's outputs (the replicas' keys and the secrets' ARNs), read once."""
+        if not hasattr(self, "_primary_data"):
+            self._primary_data = self.remote_state(DataStack, site=self.primary)
+        return self._primary_data
+
+    def _secret_replicas(self) -> None:
+        """The replicas of the primary's secrets in this region: the app secrets (secret_<name>_arn,
+        data/secret/<name>) and each database's credentials (database_<name>_secret_arn, data/database/<name>/
+        secret_arn), all under the replica key the primary's data stack made here."""
+        primary, region = self.primary, self.config.regions.primary
+        databases = [*primary.data.databases, *primary.data.aurora]
+        if not primary.data.secrets and not databases:
+            return
+        key = self.primary_data.get_string("kms_key_secrets_replica_arn")
+        self.export("kms_key_secrets_replica_arn", key, "string",
+                    "Key of the secret replicas here (the app tier decrypts them through Secrets Manager)")
+
+        def replica(output: str) -> str:
+            return replica_arn(self.primary_data.get_string(output), primary.regions.primary, region)
+
+        for name in databases:
+            arn = replica(f"database_{variable(name)}_secret_arn")
+            self.published[f"database/{name}/secret_arn"] = arn
+            self.export(f"database_{variable(name)}_secret_arn", arn, "string",
+                        f"Replica of the {name} database's credentials secret (the operator's, replicated)")
+        self._secret_access({name: replica(f"secret_{variable(name)}_arn") for name in primary.data.secrets}, key)
+
     def _replica(self, name: str) -> None:
         """A cross-region read replica of RDS instance `name`, promoted by the failover."""
         spec, view = self.primary.data.databases[name], self.config
         replica = DatabaseReplica(self, f"database-{name}", DatabaseReplicaProps(
             identifier=f"{view.name_prefix}-{name}", source_arn=self.source_arn(name), engine=spec.engine,
             engine_version=spec.version, instance_class=spec.instance_class, vpc_id=self.vpc_id,
-            subnet_ids=self.subnet_ids, client_security_group_ids=[self.app_group],
+            subnet_ids=self.data_subnet_ids, client_security_group_ids=[self.app_security_group_id],
             encryption_key=self.key("databases"), monitoring_role=self._monitoring_role(),
             multi_az=self.primary.dr.strategy == "warm-standby", backup_retention_days=spec.backup_retention_days,
             monitoring_interval_seconds=spec.monitoring_interval_seconds,
@@ -130,7 +160,7 @@ class StandbyDataStack(StandbySite, DataTier):
             engine_version=spec.version, instance_class=spec.instance_class,
             serverless_v2=(spec.serverless_v2.min_acu, spec.serverless_v2.max_acu) if spec.serverless_v2 else None,
             instances=2 if primary.dr.strategy == "warm-standby" else 1, vpc_id=self.vpc_id,
-            subnet_ids=self.subnet_ids, client_security_group_ids=[self.app_group],
+            subnet_ids=self.data_subnet_ids, client_security_group_ids=[self.app_security_group_id],
             encryption_key=self.key("databases"), monitoring_role=self._monitoring_role(),
             availability_zones=list(view.regions.availability_zones), region=view.regions.primary,
             account_id=view.account_id, partition=self.partition, backup_retention_days=spec.backup_retention_days,

@@ -2,7 +2,8 @@
 database; the proxy pools them and keeps connections open across failovers).
 
 TLS required, IAM authentication required from clients, and the proxy's role can read exactly one
-secret (its database's RDS-managed master secret) and decrypt it only through Secrets Manager. The
+secret (its database's RDS-managed master secret, or the credentials secret of a database whose password
+RDS does not manage) and decrypt it only through Secrets Manager. The
 proxy has its own security group for clients; the database admits the proxy's group on its port.
 """
 
@@ -57,6 +58,10 @@ class DatabaseProxyProps:
     """Share the proxy keeps open while idle: warm connections without holding the whole pool."""
     connection_borrow_timeout_seconds: int = 120
     """How long a client waits for a pooled connection before an error (AWS default), 0 to 3600."""
+    credentials_secret_arn: str | None = None
+    """Default: the database's RDS-managed master secret. The secret the proxy signs in with when RDS does not
+    manage one (a database with a DR standby): JSON {"username", "password"} of a database user, under
+    `encryption_key`, put by the operator."""
 
     def __post_init__(self) -> None:
         check_identifier("proxy name", self.name, 60)  # the role is '<name>-proxy', within IAM's 64
@@ -73,6 +78,10 @@ class DatabaseProxyProps:
         if not 0 <= self.connection_borrow_timeout_seconds <= 3600:
             raise ValueError(f"proxy {self.name!r}: connection_borrow_timeout_seconds="
                              f"{self.connection_borrow_timeout_seconds}; fix: use 0 to 3600")
+        if self.credentials_secret_arn is None and getattr(self.database, "master_secret_arn", "") is None:
+            raise ValueError(f"proxy {self.name!r}: the database has no RDS-managed master secret (its master "
+                             "password is the operator's) and credentials_secret_arn is not set; fix: pass the "
+                             "secret holding the database user the proxy signs in as")
         target_engine = getattr(self.database, "engine", None)  # None: a stand-in, validated where built
         if target_engine is not None:
             spec = ENGINES.get(target_engine)
@@ -86,6 +95,7 @@ class DatabaseProxy(Construct):
     def __init__(self, scope: Construct, id: str, props: DatabaseProxyProps) -> None:
         super().__init__(scope, id)
         database = props.database
+        secret_arn = props.credentials_secret_arn or database.master_secret_arn
         spec = engine(database.engine)
         assert spec.proxy_family and spec.proxy_client_auth  # DatabaseProxyProps checked the engine
         self.port = spec.port
@@ -103,7 +113,7 @@ class DatabaseProxy(Construct):
                             description=f"RDS Proxy {props.name} reads its database's master secret")
         access = DataAwsIamPolicyDocument(self, "secret-access", statement=[
             DataAwsIamPolicyDocumentStatement(sid="ReadTheMasterSecret", actions=["secretsmanager:GetSecretValue"],
-                                              resources=[database.master_secret_arn]),
+                                              resources=[secret_arn]),
             DataAwsIamPolicyDocumentStatement(
                 sid="DecryptItThroughSecretsManager", actions=["kms:Decrypt"], resources=[props.encryption_key.arn],
                 condition=[DataAwsIamPolicyDocumentStatementCondition(
@@ -116,9 +126,11 @@ class DatabaseProxy(Construct):
             self, "proxy", name=props.name, engine_family=spec.proxy_family, role_arn=self.role.arn,
             vpc_subnet_ids=props.subnet_ids, vpc_security_group_ids=[self.security_group.security_group_id],
             require_tls=True, idle_client_timeout=props.idle_client_timeout_seconds, debug_logging=False,
-            auth=[DbProxyAuth(auth_scheme="SECRETS", iam_auth="REQUIRED", secret_arn=database.master_secret_arn,
+            auth=[DbProxyAuth(auth_scheme="SECRETS", iam_auth="REQUIRED", secret_arn=secret_arn,
                               client_password_auth_type=spec.proxy_client_auth,
-                              description="RDS-managed master secret; clients authenticate with IAM tokens")],
+                              description="RDS-managed master secret; clients authenticate with IAM tokens"
+                              if props.credentials_secret_arn is None else
+                              "Credentials secret kept by the operator; clients authenticate with IAM tokens")],
             depends_on=[role_policy])
         target_group = DbProxyDefaultTargetGroup(
             self, "target-group", db_proxy_name=self.proxy.name,

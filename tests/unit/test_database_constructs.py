@@ -397,6 +397,9 @@ def _bad_props(built):
                                                         encryption_key=key, **COMMON), "'aurora-mysql'"),
         "proxy-unknown-engine": (lambda: DatabaseProxyProps(
             name="x", database=SimpleNamespace(engine="oracle-ee"), encryption_key=key, **COMMON), "'oracle-ee'"),
+        "proxy-without-a-secret": (lambda: DatabaseProxyProps(  # a DR database: RDS manages no master secret
+            name="p", database=SimpleNamespace(engine="postgres", master_secret_arn=None), encryption_key=key,
+            **COMMON), "credentials_secret_arn is not set"),
         "proxy-idle-timeout": (lambda: DatabaseProxyProps(name="p", database=built.postgres, encryption_key=key,
                                                           idle_client_timeout_seconds=0, **COMMON),
                                "idle_client_timeout_seconds=0"),

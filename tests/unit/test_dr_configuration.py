@@ -13,6 +13,7 @@ from configuration.rto import (
     AURORA_DETACH_SECONDS,
     DNS_SECONDS,
     EC2_LAUNCH_SECONDS,
+    EFS_DETACH_SECONDS,
     PARAMETER_SECONDS,
     RDS_PROMOTION_SECONDS,
     TARGET_HEALTHY_SECONDS,
@@ -53,23 +54,10 @@ HOSTILE = {
         "levels/prod", "dr: {strategy: warm-standby}\ndata:\n  databases:\n    legacy: {engine: mysql, "
         "database_name: legacy}\n",
         ["databases ['legacy', 'main'] (data.databases and data.aurora)", "promotes one database"]),
-    "a-proxy-needs-the-managed-secret": (
-        "cafe-dr/prod", PILOT_LIGHT + "data:\n  databases:\n    cafe: {proxy: true}\n",
-        ["data.databases.cafe.proxy with dr.strategy 'pilot-light'", "cannot have one",
-         "fix: data.databases.cafe.proxy: false"]),
-    "a-service-reading-the-master-secret": (
-        "cafe-dr/prod", PILOT_LIGHT + "compute:\n  services:\n    backend:\n      secrets: "
-        "{DB: 'database:cafe'}\n",
-        ["compute.services.backend.secrets.DB is 'database:cafe'", "no RDS-managed master secret",
-         "fix: sign in with IAM"]),
     "two-databases-one-orchestrator": (
         "cafe-dr/prod", PILOT_LIGHT + HEALTH_CHECK + "data:\n  databases:\n    loyalty: {engine: mysql, "
         "database_name: loyalty, instance_class: db.t4g.medium}\n",
         ["databases ['cafe', 'loyalty']", "promotes one database", "fix: one database per environment"]),
-    "cloudfront-origin-not-built-yet": (
-        "saas/prod", "dr:\n  strategy: warm-standby\n  vpc_cidr: 10.99.0.0/16\n"
-        "  availability_zones: [eu-west-2a, eu-west-2b]\n",
-        ["dr.strategy 'warm-standby' with edge.load_balancer_cdn", "fix: dr.strategy: none"]),
     "nothing-to-fail-over": (
         "cafe-dr/prod", PILOT_LIGHT + "edge: {apex_target: null, health_check: {subdomain: static}}\n",
         ["no public name points at the load balancer", "fix: set edge.apex_target: load_balancer"]),
@@ -110,12 +98,25 @@ def test_the_budget_adds_the_documented_step_figures_in_the_orchestrators_order(
     check = config.edge.health_check
     assert [(s.name, s.seconds) for s in budget.steps] == [
         ("detect", check.failure_threshold * check.request_interval_seconds + ALARM_SECONDS),
-        ("flap-guard", 120), ("promote-database", RDS_PROMOTION_SECONDS), ("update-parameters", 5),
-        ("scale-standby", EC2_LAUNCH_SECONDS + 30), ("dns", DNS_SECONDS)]
-    assert budget.total_seconds == 210 + 120 + 300 + 5 + 210 + 60 <= 20 * 60
+        ("flap-guard", 120), ("promote-database", RDS_PROMOTION_SECONDS),
+        ("detach-file-systems", EFS_DETACH_SECONDS),  # data.file_systems.shared, replicated to the standby
+        ("update-parameters", 5), ("scale-standby", EC2_LAUNCH_SECONDS + 30), ("dns", DNS_SECONDS)]
+    assert budget.total_seconds == 210 + 120 + 300 + 240 + 5 + 210 + 60 <= 20 * 60
     table = budget.table()
     assert table.splitlines()[-1].split()[:2] == ["budget", str(budget.total_seconds)]
     assert "RDS read replica promotion" in table
+
+
+def test_file_systems_add_their_detach_after_the_database_and_only_they(tmp_path):
+    """The orchestrator makes the EFS replicas writable right after the database (steps.detach_file_systems)."""
+    with_file_systems = rto_budget(load(config_file=user_config_file(tmp_path, "cafe-dr/prod", PILOT_LIGHT)))
+    names = [s.name for s in with_file_systems.steps]
+    assert names.index("detach-file-systems") == names.index("promote-database") + 1
+    assert "EFS replicas detached" in with_file_systems.table()
+    without = load("cafe-dr", "prod")
+    without = without.model_copy(update={"data": without.data.model_copy(update={"file_systems": {}})})
+    assert "detach-file-systems" not in [s.name for s in rto_budget(without).steps]
+    assert with_file_systems.total_seconds - rto_budget(without).total_seconds == EFS_DETACH_SECONDS
 
 
 def test_warm_standby_budgets_a_health_recheck_where_pilot_light_launches_from_zero(tmp_path):

@@ -64,7 +64,11 @@ def test_the_primary_cluster_forms_a_global_database_without_backtrack(synthesiz
     variable = primary["variable"]["main_master_password"]
     assert (variable["ephemeral"], variable["sensitive"], variable["nullable"]) == (True, True, False)
     assert "TF_VAR_main_master_password" in variable["validation"][0]["error_message"]
-    assert "database_main_secret_arn" not in primary["output"]
+    # the clients' sign-in: a credentials secret the operator fills, replicated to the standby
+    (secret_logical, secret), = resources(primary, "aws_secretsmanager_secret").items()
+    assert secret["name"] == "levels/prod/database/main"
+    assert primary["output"]["database_main_secret_arn"]["value"] == (
+        f"${{aws_secretsmanager_secret.{secret_logical}.arn}}")
     assert primary["output"]["database_main_global_cluster_identifier"]["value"] == (
         f"${{aws_rds_global_cluster.{next(iter(resources(primary, 'aws_rds_global_cluster')))}"
         ".global_cluster_identifier}")
