@@ -265,6 +265,8 @@ class BlueprintConfig(Strict):
                    "regions.secondary, and the recovery-time objective.")
     _site: str = PrivateAttr(default="primary")
     """'primary', or STANDBY for the view the standby region's stacks are built from (see standby())."""
+    _primary: BlueprintConfig | None = PrivateAttr(default=None)
+    """Set by standby() on the view it returns: the configuration it was made from (see primary())."""
 
     @field_validator("project")
     @classmethod
@@ -396,7 +398,14 @@ class BlueprintConfig(Strict):
         view = self.model_copy(update={"regions": regions, "network": network, "state": state,
                                        "compute": self._standby_compute()})
         view._site = STANDBY
+        view._primary = self
         return view
+
+    def primary(self) -> BlueprintConfig:
+        """The environment as its primary site's stacks see it: itself, or, in the standby() view, the
+        configuration the view was made from. A standby stack passes it to remote_state(site=...) to read a
+        primary stack's outputs (the standby compute stack adopts the primary's origin secret)."""
+        return self._primary or self
 
     @property
     def state_bucket(self) -> str:

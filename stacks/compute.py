@@ -3,7 +3,8 @@ the bastion of one blueprint environment.
 
 It reads the network (VPC, subnets, the app-tier security group every workload joins to reach the
 data stores) and the data stack (the app-data-access policy, secret ARNs, queues, file systems)
-through remote state. Security groups form a chain: the internet reaches the load balancer on
+through remote state; a standby behind CloudFront also reads the primary compute stack's origin
+secret, which its load balancer adopts. Security groups form a chain: the internet reaches the load balancer on
 80/443 only, workloads accept their port from the load balancer (or a calling service, or SSH from
 the bastion) only, and send only HTTPS out plus what the data tier admits.
 """
@@ -35,6 +36,7 @@ from modules.load_balancer import (
     ListenerRoute,
     LoadBalancedTarget,
     OriginSecret,
+    OriginSecretProps,
     PublicLoadBalancer,
     PublicLoadBalancerProps,
 )
@@ -164,7 +166,8 @@ class ComputeStack(PlatformStack):
             plain_http_reason=spec.plain_http.reason if spec.plain_http else None, tls_policy=spec.tls_policy,
             idle_timeout_seconds=spec.idle_timeout_seconds,
             deletion_protection=spec.deletion_protection if spec.deletion_protection is not None else production,
-            origin_secret=origin_secret, direct_hosts=self._direct_hosts() if origin_secret else ()))
+            origin_secret=origin_secret, direct_hosts=self._direct_hosts() if origin_secret else (),
+            health_check_path=self._health_check_path()))
         for name in targets:
             self.groups[name].admit("from-load-balancer", lb.security_group_id, targets[name].port,
                                     f"From the load balancer on {targets[name].port}")
@@ -195,17 +198,36 @@ class ComputeStack(PlatformStack):
 
     def _origin_secret(self) -> OriginSecret | None:
         """When the edge puts CloudFront in front of the load balancer: the secret header CloudFront adds
-        (the edge stack reads it from this stack's state) and the load balancer requires."""
-        edge = self.config.edge
+        (the edge stack reads it from this stack's state) and the load balancer requires.
+
+        The standby's load balancer adopts the primary's secret: CloudFront sends one value, and the origin
+        name's failover records send it to either load balancer. The header name is not read: both sites
+        take OriginSecretProps' default here, and WAF and ELB need it while synthesizing."""
+        config, edge = self.config, self.config.edge
         if edge is None or edge.load_balancer_cdn is None:
             return None
-        secret = OriginSecret(self, "origin-secret")
+        if config.is_standby:
+            primary = self.remote_state(ComputeStack, site=config.primary())
+            secret = OriginSecret(self, "origin-secret", OriginSecretProps(
+                adopted_value=primary.get_string("origin_verify_secret")))
+            rotation = ": the primary compute stack's, adopted (rotate there, then apply this stack and the edge stack)"
+        else:
+            secret = OriginSecret(self, "origin-secret")
+            rotation = " (rotate: replace origin-secret, then apply the edge stack)"
         self.export("origin_verify_header", secret.header_name, "string",
                     "Header CloudFront adds to every request to the load balancer")
         self.export("origin_verify_secret", secret.value, "string",
-                    "Value of origin_verify_header the load balancer requires (rotate: replace origin-secret, "
-                    "then apply the edge stack)", sensitive=True)
+                    f"Value of origin_verify_header the load balancer requires{rotation}", sensitive=True)
         return secret
+
+    def _health_check_path(self) -> str | None:
+        """The path the edge's Route 53 health check asks the primary's load balancer for by its own DNS name
+        (with a standby, stacks/edge.py), which must pass without the origin secret: Route 53 sends no custom
+        headers. Only the primary's load balancer is checked; the standby's serves nothing without the secret."""
+        config, edge = self.config, self.config.edge
+        if not config.dr.enabled or config.is_standby or edge is None or edge.load_balancer_cdn is None:
+            return None
+        return edge.health_check.path if edge.health_check else None
 
     def _direct_hosts(self) -> tuple[str, ...]:
         """Names the edge aliases straight to the load balancer (not through CloudFront)."""
@@ -275,12 +297,14 @@ class ComputeStack(PlatformStack):
                 name=f"{config.name_prefix}/{name}", encryption_key_arn=self.key.arn, keep_images=spec.keep_images))
             self.export(f"repository_{variable(name)}_url", repository.url, "string", f"ECR repository of {name}")
             image = f"{repository.url}:{spec.image_tag}"
-        secrets, key_domains = {}, set()
+        secrets, key_outputs = {}, set()
         for env_name, reference in spec.secrets.items():
             kind, store = reference.split(":")
             output = f"secret_{variable(store)}_arn" if kind == "secret" else f"database_{variable(store)}_secret_arn"
             secrets[env_name] = self.data.get_string(output)
-            key_domains.add("config" if kind == "secret" else "databases")
+            # a standby reads replicas of the primary's secrets, all under the replica key made there
+            key_outputs.add("kms_key_secrets_replica_arn" if config.is_standby else
+                            f"kms_key_{'config' if kind == 'secret' else 'databases'}_arn")
         mount = spec.file_system
         volume = None
         if mount:
@@ -306,7 +330,7 @@ class ComputeStack(PlatformStack):
             target_group_arn=lb.target_groups[name].arn if behind and lb else None,
             health_check_grace_seconds=spec.health_check_grace_seconds, min_count=spec.min_size,
             max_count=spec.max_size, desired_count=spec.desired, spot=spec.spot, secrets=secrets,
-            secret_key_arns=[self.data.get_string(f"kms_key_{d}_arn") for d in sorted(key_domains)],
+            secret_key_arns=[self.data.get_string(output) for output in sorted(key_outputs)],
             environment=spec.environment, read_only_root_filesystem=spec.read_only_root_filesystem,
             user=spec.user, log_retention_days=spec.log_retention_days, file_system=volume,
             managed_policy_arns=self._app_policies(), discoverable=bool(spec.callers),

@@ -293,14 +293,18 @@ class EdgeStack(PlatformStack):
             if cdn.subdomain:
                 alias(f"{cdn.subdomain}-records", edge.host(cdn.subdomain), self.app)
             if self.config.compute.load_balancer and self.config.compute.load_balancer.certificate:
-                alias(f"{cdn.origin_subdomain}-records", edge.host(cdn.origin_subdomain), self._load_balancer_target())
+                # CloudFront's way to the ALB: with a standby it fails over by DNS like the other load-balanced
+                # names (origin groups would retry only GET, HEAD and OPTIONS); both ALBs take the same secret
+                self._load_balancer_alias(f"{cdn.origin_subdomain}-records", edge.host(cdn.origin_subdomain))
         for name, distribution in self.assets.items():
             label = edge.asset_subdomain(name)
             alias(f"{label}-records", edge.host(label), distribution)
 
     def _health_check(self) -> None:
         """The public endpoint's check. With a standby it checks the primary's load balancer by its own
-        name (the public name answers from whichever region serves) and feeds the failover gate."""
+        name (the public name answers from whichever region serves) and feeds the failover gate; behind
+        CloudFront that load balancer serves the check's path on that name without the origin secret, which
+        Route 53 cannot send (ComputeStack's health_check_path)."""
         edge, check = self.edge, self.edge.health_check
         assert check is not None
         failover = self.standby_compute is not None and self.compute is not None

@@ -18,9 +18,11 @@ CREATED_ZONE_CONFIG = CONFIGS / "cafe-dr-created-zone.yaml"
 """cafe-dr dev with the zone created by the edge stack (no shipped environment creates its zone)."""
 OPTION_CONFIGS: dict[tuple[str, str], Path] = {
     ("levels", "prod+warm-standby"): CONFIGS / "levels-warm-standby.yaml",
+    ("saas", "prod+warm-standby"): CONFIGS / "saas-warm-standby.yaml",
 }
-"""Options a shipped environment offers switched off (levels prod's warm standby, seed 003: "an option in
-the future"), switched on: each goes through every layer beside the shipped environments."""
+"""Options a shipped environment offers switched off (the warm standbys of levels prod, seed 003: "an option
+in the future", and of saas prod), switched on: each goes through every layer beside the shipped
+environments."""
 TESTED_ENVIRONMENTS: list[tuple[str, str]] = ALL_ENVIRONMENTS + list(OPTION_CONFIGS)
 """What the parametrized layers cover: the shipped environments and the options they offer."""
 

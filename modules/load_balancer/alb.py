@@ -6,7 +6,9 @@ Secure settings are not options: invalid header fields are dropped, desync mitig
 the security group admits 80/443 from the internet and sends only to the workloads' ports.
 Serving plain HTTP needs a recorded reason and is a development setting. Behind CloudFront
 (origin_secret) the listener forwards only requests carrying CloudFront's secret header and answers
-403 to the rest, so nobody goes around the edge's WAF by the load balancer's public name.
+403 to the rest, so nobody goes around the edge's WAF by the load balancer's public name; only a
+health-check path (health_check_path), asked by the load balancer's own DNS name as Route 53 does,
+is served without it.
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ from modules.s3_bucket import SecureBucket
 ANYWHERE = "0.0.0.0/0"
 MAX_CONDITION_VALUES = 5  # ELB quota: condition values per listener rule
 CATCH_ALL_PRIORITY = 50000  # the lowest priority ELB allows: evaluated after every route
+HEALTH_CHECK_PRIORITY = CATCH_ALL_PRIORITY - 1
+"""Of the health_check_path rule. No route can match its requests (they carry no secret, and their Host is the
+load balancer's own name, never a direct host), so its place among the routes is irrelevant; only its number
+must be free. Just before the catch-all it is, as long as routes stay below it (refused otherwise)."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,11 @@ class PublicLoadBalancerProps:
     direct_hosts: Sequence[str] = ()
     """With origin_secret: host names served straight from the load balancer, not through CloudFront
     (e.g. an API host); the routes naming them need no secret. Only those routes serve them."""
+    health_check_path: str | None = None
+    """With origin_secret: a path also served without the secret (by default_target), for requests whose
+    Host is the load balancer's own DNS name: what a Route 53 health check of it asks, and Route 53 cannot
+    send custom headers (a DR failover gate checks the primary's load balancer by that name). A literal
+    path such as /health; nothing else on that name is served. Default None: no such path."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -123,6 +134,7 @@ class PublicLoadBalancerProps:
         if self.direct_hosts and self.origin_secret is None:
             raise ValueError(f"load balancer {self.name!r}: direct_hosts {list(self.direct_hosts)} without "
                              "origin_secret; fix: drop direct_hosts (every host is served directly) or pass the secret")
+        self._check_health_check_path()
         direct = set(self.direct_hosts)
         for route in self.routes:
             if direct & set(route.hosts) and not set(route.hosts) <= direct:
@@ -138,9 +150,25 @@ class PublicLoadBalancerProps:
             if route.priority >= CATCH_ALL_PRIORITY:
                 raise ValueError(f"route priority {route.priority}; fix: below {CATCH_ALL_PRIORITY}, which the "
                                  "catch-all rule takes")
+            if self.health_check_path is not None and route.priority >= HEALTH_CHECK_PRIORITY:
+                raise ValueError(f"route priority {route.priority} with health_check_path; fix: below "
+                                 f"{HEALTH_CHECK_PRIORITY}, which the health-check rule takes")
         if not Token.is_unresolved(self.subnet_ids) and len(self.subnet_ids) < 2:
             raise ValueError(f"load balancer {self.name!r} needs subnets in at least two AZs; got {self.subnet_ids}; "
                              "fix: pass the public subnet of every AZ")
+
+    def _check_health_check_path(self) -> None:
+        """Served without the secret, the path must be exactly one: literal, as ELB's path patterns go."""
+        path = self.health_check_path
+        if path is None:
+            return
+        if self.origin_secret is None:
+            raise ValueError(f"load balancer {self.name!r}: health_check_path {path!r} without origin_secret; fix: "
+                             "drop health_check_path (without the secret every path is served already)")
+        if not path.startswith("/") or len(path) > 128 or any(c in path for c in "*?"):
+            raise ValueError(f"load balancer {self.name!r}: health_check_path {path!r}; fix: a literal path such as "
+                             "/health, starting with '/', at most 128 characters, without '*' or '?' (ELB reads them "
+                             "as wildcards, which would serve more than the one path without the secret)")
 
 
 class PublicLoadBalancer(Construct):
@@ -200,6 +228,14 @@ class PublicLoadBalancer(Construct):
             LbListenerRule(self, f"route-{route.priority}", listener_arn=self.listener.arn, priority=route.priority,
                            condition=conditions, action=[LbListenerRuleAction(
                                type="forward", target_group_arn=self.target_groups[route.target].arn)])
+        if secret is not None and props.health_check_path is not None:
+            LbListenerRule(self, "health-check-path", listener_arn=self.listener.arn, priority=HEALTH_CHECK_PRIORITY,
+                           condition=[
+                               LbListenerRuleCondition(host_header=LbListenerRuleConditionHostHeader(
+                                   values=[self.load_balancer.dns_name])),
+                               LbListenerRuleCondition(path_pattern=LbListenerRuleConditionPathPattern(
+                                   values=[props.health_check_path]))],
+                           action=[LbListenerRuleAction(type="forward", target_group_arn=default_group.arn)])
         if secret is not None:
             LbListenerRule(self, "through-cloudfront", listener_arn=self.listener.arn, priority=CATCH_ALL_PRIORITY,
                            condition=[self._secret_condition(secret)], action=[LbListenerRuleAction(
