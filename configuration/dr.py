@@ -97,6 +97,8 @@ def dr_rules(config: BlueprintConfig) -> None:
     if edge is None or edge.domain is None or edge.health_check is None:
         raise ValueError(f"dr.strategy {dr.strategy!r} fails over from a health-checked public name, and the edge "
                          "has none; fix: set edge.domain and edge.health_check")
+    if edge.load_balancer_cdn is not None:
+        _origin_failover_rules(config)
     if edge.apex_target != "load_balancer" and not edge.load_balancer_names:
         raise ValueError(f"dr.strategy {dr.strategy!r}, but no public name points at the load balancer (edge."
                          f"apex_target is {edge.apex_target!r}, edge.load_balancer_names is empty), so DNS has nothing "
@@ -130,6 +132,23 @@ def dr_rules(config: BlueprintConfig) -> None:
         raise ValueError(f"the failover budget is {budget.total_seconds / 60:.1f} minutes ({budget.summary()}), "
                          f"above dr.rto_minutes {dr.rto_minutes}; fix: lower dr.min_outage_seconds or the health "
                          "check's failure_threshold, use warm-standby, or agree a longer RTO")
+
+
+def _origin_failover_rules(config: BlueprintConfig) -> None:
+    """Behind CloudFront the primary's load balancer serves the health check's path without the origin secret
+    (Route 53 sends no custom headers) in a rule of its own at priority 49999 (modules/load_balancer): the
+    path must be one literal path, and the routes must leave that priority free."""
+    edge, balancer = config.edge, config.compute.load_balancer
+    assert edge is not None and edge.health_check is not None  # dr_rules checked both
+    path = edge.health_check.path
+    if len(path) > 128 or any(character in path for character in "*?"):
+        raise ValueError(f"edge.health_check.path {path!r} with dr.strategy {config.dr.strategy!r} behind CloudFront: "
+                         "the primary's load balancer serves it without the origin secret, so it must be one literal "
+                         "path; fix: a path such as /health (at most 128 characters, no '*' or '?')")
+    taken = [route.priority for route in balancer.routes if route.priority >= 49999] if balancer else []
+    if taken:
+        raise ValueError(f"compute.load_balancer.routes priorities {taken} with dr.strategy {config.dr.strategy!r} "
+                         "behind CloudFront: 49999 is the health check's rule; fix: priorities below 49999")
 
 
 def _managed_secret_rules(config: BlueprintConfig) -> None:

@@ -58,6 +58,13 @@ HOSTILE = {
         "cafe-dr/prod", PILOT_LIGHT + HEALTH_CHECK + "data:\n  databases:\n    loyalty: {engine: mysql, "
         "database_name: loyalty, instance_class: db.t4g.medium}\n",
         ["databases ['cafe', 'loyalty']", "promotes one database", "fix: one database per environment"]),
+    "health-path-with-a-wildcard-behind-cloudfront": (
+        "saas/prod", "dr: {strategy: warm-standby}\nedge: {health_check: {path: /health*}}\n",
+        ["edge.health_check.path '/health*'", "one literal path", "fix: a path such as /health"]),
+    "route-on-the-health-rule-behind-cloudfront": (
+        "saas/prod", "dr: {strategy: warm-standby}\ncompute:\n  load_balancer:\n    routes:\n      - {priority: "
+        "49999, paths: [/x/*], target: admin}\n",
+        ["priorities [49999]", "49999 is the health check's rule", "fix: priorities below 49999"]),
     "nothing-to-fail-over": (
         "cafe-dr/prod", PILOT_LIGHT + "edge: {apex_target: null, health_check: {subdomain: static}}\n",
         ["no public name points at the load balancer", "fix: set edge.apex_target: load_balancer"]),
