@@ -29,6 +29,15 @@ read/write workloads in under a minute"; this planning value doubles that, becau
 for more than the detach: the cluster back to available with a writer instance (IsClusterWriter) and no
 replication source, seen through a 15 s poll. A planning value, not a measurement: the levels emulator
 scenario runs the detach step, but moto completes it at once, so no drill measures it."""
+EFS_DETACH_SECONDS = 240
+"""Making the standby's EFS replicas writable: the orchestrator deletes each one's replication configuration
+(all of them, then one wait) and waits until EFS reports none in a replication and each writable, through a
+15 s poll. The EFS User Guide gives no figure beyond "Deleting a replication configuration and changing the
+destination file system to be writeable can take several minutes to complete" ("Deleting replication
+configurations"; "File system failover and failback" sends a failover through the same deletion). Four minutes
+is this budget's reading of "several": a planning value, not a measurement (moto deletes at once, so no drill
+measures it), and one a game day should measure first: at five minutes cafe-dr prod's pilot light would
+exceed its 20-minute RTO."""
 EC2_LAUNCH_SECONDS = 180
 """An instance from the golden image: launch to running ~1 min, boot and the application's start, before
 the first ELB health check (EC2 Auto Scaling User Guide, "Set the health check grace period")."""
@@ -88,6 +97,9 @@ def rto_budget(config: BlueprintConfig) -> RtoBudget:
                              "Aurora secondary cluster detached from its global database, then a writer"))
     elif config.data.databases:
         steps.append(RtoStep("promote-database", RDS_PROMOTION_SECONDS, "RDS read replica promotion"))
+    if config.data.file_systems:
+        steps.append(RtoStep("detach-file-systems", EFS_DETACH_SECONDS,
+                             "EFS replicas detached from their replication, until writable"))
     steps.append(RtoStep("update-parameters", PARAMETER_SECONDS, "SSM endpoints the app reads at start-up"))
     compute = config.compute
     if compute.fleets or compute.services:

@@ -37,7 +37,12 @@ from modules.database import (
     EnhancedMonitoringRole,
     EnhancedMonitoringRoleProps,
 )
-from modules.file_system import SharedFileSystem, SharedFileSystemProps
+from modules.file_system import (
+    FileSystemReplication,
+    FileSystemReplicationProps,
+    SharedFileSystem,
+    SharedFileSystemProps,
+)
 from modules.kms import EncryptionKey, ServiceGrant
 from modules.queue import WorkQueue, WorkQueueProps, s3_sender_key_grant
 from modules.s3_bucket import LifecycleRule, SecureBucket, SecureBucketProps
@@ -131,6 +136,23 @@ class DataTier(PlatformStack):
             self.published[f"cache/{name}/reader_endpoint"] = cache.reader_endpoint
             self.published[f"cache/{name}/user"] = cache.app_user_id
             self.app_statements.append(cache.connect_policy_statement())
+
+    def _publish_file_system(self, name: str, efs: SharedFileSystem) -> None:
+        """A file system's exports (file_system_<name>_id/arn, its access points) and data/file_system/
+        parameters; the app tier mounts it through its access points."""
+        output_key = variable(name)
+        self.export(f"file_system_{output_key}_id", efs.file_system_id, "string", f"EFS file system {name}")
+        self.export(f"file_system_{output_key}_access_point_ids", efs.access_point_ids, "map",
+                    f"Access points of {name}, by name")
+        self.export(f"file_system_{output_key}_arn", efs.arn, "string", f"ARN of EFS file system {name}")
+        self.published[f"file_system/{name}/id"] = efs.file_system_id
+        for point in self.config.data.file_systems[name].access_points:
+            point_variable = f"file_system_{output_key}_access_point_{variable(point)}"
+            self.export(f"{point_variable}_id", efs.access_point_ids[point], "string", f"Access point {point}")
+            self.export(f"{point_variable}_arn", efs.access_points[point].arn, "string",
+                        f"ARN of access point {point} (IAM conditions)")
+            self.published[f"file_system/{name}/access_point/{point}"] = efs.access_point_ids[point]
+            self.app_statements.append(efs.mount_policy_statement(point))
 
     def _secret_access(self, arns: dict[str, str], key_arn: str) -> None:
         """The app secrets (the primary's, or their replicas in a standby): exported (secret_<name>_arn,
@@ -229,6 +251,19 @@ class DataStack(DataTier):
             self._secondary = self.aws_provider("aws-secondary", region, alias="secondary")
         return self._secondary
 
+    @property
+    def storage_replica_key(self) -> EncryptionKey:
+        """The key of the storage replicated to regions.secondary (bucket replicas, file-system replicas), made
+        there on first use and exported for the DR standby, whose app tier uses those replicas."""
+        if not hasattr(self, "_replica_key"):
+            config, region = self.config, self.config.regions.secondary
+            self._replica_key = bucket_key(self, "storage-replica-key", f"{config.name_prefix}-storage-replica",
+                                           f"Replicated storage of {config.name_prefix} in {region}",
+                                           config.account_id, self.partition, self.secondary_provider)
+            self.export("kms_key_storage_replica_arn", self._replica_key.arn, "string",
+                        f"Key of the bucket replicas in {region} (a DR standby's app tier reads and writes them)")
+        return self._replica_key
+
     def _secret_replica(self) -> SecretReplica | None:
         """With a DR standby: where every secret keeps its replica (the standby reads it there), under one
         key this stack makes in that region (applied before the standby, which reads it from here)."""
@@ -280,21 +315,16 @@ class DataStack(DataTier):
         config = self.config
         region = config.regions.secondary
         assert region  # configuration rejects replicate without a secondary region
-        if not hasattr(self, "_replica_key"):
-            self._replica_key = bucket_key(self, "storage-replica-key", f"{config.name_prefix}-storage-replica",
-                                           f"Replicated storage of {config.name_prefix} in {region}",
-                                           config.account_id, self.partition, self.secondary_provider)
-            self.export("kms_key_storage_replica_arn", self._replica_key.arn, "string",
-                        f"Key of the bucket replicas in {region} (a DR standby's app tier reads and writes them)")
+        if not hasattr(self, "_replica_logs"):
             self._replica_logs = access_log_bucket(self, "replica-access-logs",
                                                    config.data_bucket_name("access-logs", region),
                                                    config.account_id, self.secondary_provider)
         replica = SecureBucket(self, f"bucket-{name}-replica", SecureBucketProps(
-            bucket_name=config.data_bucket_name(name, region), encryption_key=self._replica_key,
+            bucket_name=config.data_bucket_name(name, region), encryption_key=self.storage_replica_key,
             access_logs_to=self._replica_logs, provider=self.secondary_provider))
         BucketReplication(self, f"bucket-{name}-replication", BucketReplicationProps(
             source=bucket, source_key=key, source_region=config.regions.primary, destination=replica,
-            destination_key=self._replica_key, destination_region=region,
+            destination_key=self.storage_replica_key, destination_region=region,
             role_name=f"{config.name_prefix}-{name}-replication", account_id=config.account_id))
 
     # -- queues -----------------------------------------------------------------------------------------
@@ -427,6 +457,8 @@ class DataStack(DataTier):
     # -- file systems -----------------------------------------------------------------------------------
 
     def _file_systems(self) -> list[str]:
+        """Every shared file system, backed up; with a DR standby also replicated to its region (the standby
+        mounts the replica, which the failover makes writable)."""
         config, arns = self.config, []
         for name, spec in config.data.file_systems.items():
             efs = SharedFileSystem(self, f"file-system-{name}", SharedFileSystemProps(
@@ -434,19 +466,13 @@ class DataStack(DataTier):
                 client_security_group_ids=[self.app_security_group_id], encryption_key=self.key("storage"),
                 access_points={a: (p.path, p.uid, p.gid) for a, p in spec.access_points.items()},
                 transition_to_ia_days=spec.transition_to_ia_days))
-            output_key = variable(name)
-            self.export(f"file_system_{output_key}_id", efs.file_system_id, "string", f"EFS file system {name}")
-            self.export(f"file_system_{output_key}_access_point_ids", efs.access_point_ids, "map",
-                        f"Access points of {name}, by name")
-            self.export(f"file_system_{output_key}_arn", efs.arn, "string", f"ARN of EFS file system {name}")
-            self.published[f"file_system/{name}/id"] = efs.file_system_id
-            for point in spec.access_points:
-                point_variable = f"file_system_{output_key}_access_point_{variable(point)}"
-                self.export(f"{point_variable}_id", efs.access_point_ids[point], "string", f"Access point {point}")
-                self.export(f"{point_variable}_arn", efs.access_points[point].arn, "string",
-                            f"ARN of access point {point} (IAM conditions)")
-                self.published[f"file_system/{name}/access_point/{point}"] = efs.access_point_ids[point]
-                self.app_statements.append(efs.mount_policy_statement(point))
+            self._publish_file_system(name, efs)
+            if config.dr.enabled:
+                region = config.regions.secondary
+                replication = FileSystemReplication(self, f"file-system-{name}-replication", FileSystemReplicationProps(
+                    source=efs, destination_region=region, destination_kms_key_arn=self.storage_replica_key.arn))
+                self.export(f"file_system_{variable(name)}_replica_id", replication.destination_file_system_id,
+                            "string", f"The {name} file system's replica in {region} (the DR standby mounts it)")
             arns.append(efs.arn)
         return arns
 

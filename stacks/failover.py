@@ -14,6 +14,9 @@ other standby stacks. Only environments with a dr.strategy have it.
   replica, promoted (DATABASE kind "instance"), or a data.aurora cluster's standby: the secondary cluster of
   its Aurora global database, detached from the global database so that it becomes a standalone writer
   (kind "aurora-global"). Either way the endpoint parameter is <parameter_prefix>/data/database/<name>/endpoint.
+- The file systems it makes writable (data.file_systems): EFS replicates each to the standby region
+  (modules/file_system/replication.py); the standby data stack exports each replica's id as
+  file_system_<name>_id, the primary's its source's, and the orchestrator deletes the replication (FILE_SYSTEMS).
 - The timeline topic: SNS in the standby region, subscribed by ops.alarm_subscribers. The primary region's
   ops topic may be unreachable exactly when a failover runs, so the orchestrator reports here; the function's
   own errors and dead letters alarm here too, and so do the dead-letter queues of the standby's queues.
@@ -100,6 +103,8 @@ class FailoverStack(StandbySite, PlatformStack):
         self.data = self.remote_state(DataStack)
         self.compute = self.remote_state(ComputeStack)
         self.edge = self.remote_state(EdgeStack, site=config)  # the PRIMARY edge: health check, zone, gate
+        # The PRIMARY data stack, for the replicated file systems' sources (their replication is deleted by name).
+        self.primary_data = self.remote_state(DataStack, site=config) if config.data.file_systems else None
         self.region, self.account = view.regions.primary, view.account_id
         prefix = view.name_prefix
         self.alarm_name = f"{config.name_prefix}-primary-down"
@@ -235,11 +240,24 @@ class FailoverStack(StandbySite, PlatformStack):
                         "desired": spec.min_size} for name, spec in compute.services.items()]
         return fleets
 
+    def _replica_ids(self) -> list[str]:
+        """The standby's EFS replicas (FILE_SYSTEMS): the standby data stack's file_system_<name>_id outputs."""
+        return [self.data.get_string(f"file_system_{variable(name)}_id") for name in self.primary.data.file_systems]
+
+    def _source_ids(self) -> list[str]:
+        """The replicas' sources: the primary data stack's file_system_<name>_id outputs."""
+        if self.primary_data is None:
+            return []
+        return [self.primary_data.get_string(f"file_system_{variable(name)}_id")
+                for name in self.primary.data.file_systems]
+
     def _service_name(self, name: str) -> str:
         return self.compute.get_string(f"service_{variable(name)}_name")
 
     def _environment(self) -> dict[str, str]:
         database = self._database()
+        replicas = self._replica_ids()
+        file_systems = {"FILE_SYSTEMS": Fn.jsonencode(replicas)} if replicas else {}
         return {
             "PRIMARY_REGION": self.primary.regions.primary,
             "STANDBY_REGION": self.region,
@@ -247,6 +265,7 @@ class FailoverStack(StandbySite, PlatformStack):
             "HEALTH_ALARM_REGION": HEALTH_ALARM_REGION,
             "MIN_OUTAGE_SECONDS": str(self.primary.dr.min_outage_seconds),
             "DATABASE": Fn.jsonencode(database),
+            **file_systems,
             "PARAMETERS": Fn.jsonencode(self._parameter_names()),
             "FLEETS": Fn.jsonencode(self._fleets()),
             "TARGET_GROUP_ARNS": Fn.jsonencode(Fn.values(self.compute.get("target_group_arns"))),
@@ -290,6 +309,7 @@ class FailoverStack(StandbySite, PlatformStack):
                   resources=[cluster_arn]),
                 s(sid="LeaveTheGlobalDatabase", actions=["rds:DescribeGlobalClusters", "rds:RemoveFromGlobalCluster"],
                   resources=[self._arn("rds", f"global-cluster:{global_cluster}", region="")])]
+        statements += self._file_system_statements()
         parameters = [self._arn("ssm", f"parameter{name}") for name in self._parameter_names().values()]
         statements += [
             s(sid="ReadAndSetTheParameters", actions=["ssm:GetParameter", "ssm:PutParameter"],
@@ -334,6 +354,31 @@ class FailoverStack(StandbySite, PlatformStack):
             s(sid="PublishTheTimeline", actions=["sns:Publish"], resources=[self.timeline.arn]),
         ]
         return statements
+
+    def _file_system_statements(self) -> list[DataAwsIamPolicyDocumentStatement]:
+        """steps.detach_file_systems: DescribeFileSystems and DescribeReplicationConfigurations name the replica,
+        DeleteReplicationConfiguration names the source and is sent to the standby region. The Service
+        Authorization Reference lists the file-system resource type for all three, without saying, for the
+        delete, whose ARN that is: the role may delete on the replica's and on the source id's ARN in both
+        regions, each an exact file system of this environment (or a name nothing else has)."""
+        replicas = self._replica_ids()
+        if not replicas:
+            return []
+        s = DataAwsIamPolicyDocumentStatement
+
+        def efs(file_system_id: str, region: str | None = None) -> str:
+            return self._arn("elasticfilesystem", f"file-system/{file_system_id}", region)
+
+        sources = self._source_ids()
+        return [
+            s(sid="DetachTheReplicas", actions=["elasticfilesystem:DescribeFileSystems",
+                                                "elasticfilesystem:DescribeReplicationConfigurations",
+                                                "elasticfilesystem:DeleteReplicationConfiguration"],
+              resources=[efs(replica) for replica in replicas]),
+            s(sid="EndTheReplicationOfTheSources", actions=["elasticfilesystem:DeleteReplicationConfiguration"],
+              resources=[*(efs(source, self.primary.regions.primary) for source in sources),
+                         *(efs(source) for source in sources)]),
+        ]
 
     # -- dead letters and the trigger -------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from modules.database import (
     DatabaseReplicaProps,
 )
 from modules.database.instance import iam_connect_statement
+from modules.file_system import SharedFileSystem, SharedFileSystemProps
 from stacks.base import StandbySite, variable
 from stacks.compute import ComputeStack
 from stacks.data import DataStack, DataTier, global_cluster_identifier, use_key_via
@@ -46,6 +47,8 @@ class StandbyDataStack(StandbySite, DataTier):
     - the queues, empty until the standby's workers use them;
     - the buckets' replicas (the primary's data stack replicates into them) for the app to read and write;
     - every cache, running and empty (what a cache holds rebuilds; nothing durable lives there);
+    - every file system's replica (EFS replication from the primary's data stack), read-only until the
+      failover detaches it, with mount targets and access points here;
     - the secrets' replicas (the primary's data stack replicates every secret here, the database's
       credentials secret too), under the names and outputs the primary's carry;
     - the parameter hierarchy: endpoints of the standby stores, the app settings, the active region.
@@ -67,6 +70,7 @@ class StandbyDataStack(StandbySite, DataTier):
         for name in config.data.aurora:
             self._secondary_cluster(name)
         self._caches()
+        self._file_system_replicas()
         self._secret_replicas()
         self.parameters = ParameterHierarchy(self, "parameters", ParameterHierarchyProps(
             prefix=view.parameter_prefix, name_prefix=view.name_prefix, encryption_key=self.key("config"),
@@ -107,6 +111,19 @@ class StandbyDataStack(StandbySite, DataTier):
         if not hasattr(self, "_primary_data"):
             self._primary_data = self.remote_state(DataStack, site=self.primary)
         return self._primary_data
+
+    def _file_system_replicas(self) -> None:
+        """Mount targets, access points and policy around each file system's replica (made by the primary's
+        data stack's replication), exported and published under the primary's names."""
+        primary, view = self.primary, self.config
+        for name, spec in primary.data.file_systems.items():
+            efs = SharedFileSystem(self, f"file-system-{name}", SharedFileSystemProps(
+                name=f"{view.name_prefix}-{name}", vpc_id=self.vpc_id, subnet_ids=self.data_subnet_ids,
+                client_security_group_ids=[self.app_security_group_id], encryption_key=None,
+                access_points={a: (p.path, p.uid, p.gid) for a, p in spec.access_points.items()},
+                existing_file_system_id=self.primary_data.get_string(f"file_system_{variable(name)}_replica_id"),
+                region=view.regions.primary, account_id=view.account_id, partition=self.partition))
+            self._publish_file_system(name, efs)
 
     def _secret_replicas(self) -> None:
         """The replicas of the primary's secrets in this region: the app secrets (secret_<name>_arn,

@@ -21,6 +21,8 @@ Environment (JSON values are objects/lists as shown; see the README of the DR st
 ``TOPIC_ARN``     SNS topic for the timeline (its region is taken from the ARN)
 ``WAIT_TIMEOUT_SECONDS`` (default 900), ``POLL_SECONDS`` (default 15)
 ``ENVIRONMENT_NAME``  optional, shown in the notification subject (default: the record name)
+``FILE_SYSTEMS``  optional ``["fs-...", ...]``: the standby's EFS file systems that are replication destinations
+                  (standby region); absent or ``[]``: none, the detach_file_systems step has nothing to do
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ TARGET_GROUP_ARN_RE = re.compile(
     r"^arn:aws[a-z-]*:elasticloadbalancing:(?P<region>[a-z0-9-]+):\d{12}:targetgroup/[A-Za-z0-9-]{1,32}/[0-9a-f]+$"
 )
 SSM_NAME_RE = re.compile(r"^[a-zA-Z0-9_.\-/]{1,2048}$")
+FILE_SYSTEM_ID_RE = re.compile(r"^fs-[0-9a-f]{8,40}$")
 DATABASE_KINDS = ("instance", "aurora-global", "none")
 FLEET_KINDS = ("asg", "ecs")
 VALUE_SHOWN_CHARS = 200
@@ -122,6 +125,7 @@ class Config:
     wait_timeout_seconds: int
     poll_seconds: int
     environment_name: str
+    file_systems: tuple[str, ...] = ()  # the standby's replicas (destination ids), made writable by the failover
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Config:
@@ -424,6 +428,32 @@ class _Parser:
                 arns.append(arn)
         return tuple(arns)
 
+    def file_systems(self) -> tuple[str, ...] | None:
+        """Optional: absent or empty means the environment has no replicated file systems."""
+        name = "FILE_SYSTEMS"
+        text = self.raw(name)
+        if text is None:
+            return ()
+        example = '["fs-0123456789abcdef0"]'
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as exc:
+            self.problem(name, text, f"is not valid JSON ({exc.msg} at character {exc.pos})", f"use e.g. {example}")
+            return None
+        if not isinstance(items, list):
+            self.problem(name, text, f"must be a JSON list, got {type(items).__name__}", f"use e.g. {example} or []")
+            return None
+        ids: list[str] = []
+        for index, item in enumerate(items):
+            if not isinstance(item, str) or not FILE_SYSTEM_ID_RE.match(item):
+                self.problem(name, text, f"[{index}]={item!r} is not an EFS file system id",
+                             "list the ids of the standby's replicas (fs-..., not ARNs or names)")
+            elif item in ids:
+                self.problem(name, text, f"[{index}] repeats {item}", "list each file system once")
+            else:
+                ids.append(item)
+        return tuple(ids)
+
     def dns(self) -> DnsConfig | None:
         name = "DNS"
         keys = ("zone_id", "record_name", "standby_dns_name", "gate_health_check_id")
@@ -477,6 +507,7 @@ class _Parser:
         database = self.database(standby)
         parameters = self.parameters(database)
         fleets = self.fleets()
+        file_systems = self.file_systems()
         target_groups = self.target_groups(standby)
         dns = self.dns()
         topic = self.topic()
@@ -492,7 +523,7 @@ class _Parser:
         if self.problems:
             raise ConfigurationError(self.problems)
         assert primary and standby and alarm_name and alarm_region and database and parameters and dns and topic
-        assert fleets is not None and target_groups is not None
+        assert fleets is not None and target_groups is not None and file_systems is not None
         environment = self.raw("ENVIRONMENT_NAME") or dns.record_name.rstrip(".")
         return Config(
             primary_region=primary,
@@ -510,6 +541,7 @@ class _Parser:
             wait_timeout_seconds=wait_timeout,
             poll_seconds=poll,
             environment_name=environment,
+            file_systems=file_systems,
         )
 
 

@@ -217,7 +217,7 @@ class _Invocation:
         return failure
 
     def notify(self, run: Run) -> Outcome:
-        """Step 6: publish the success timeline ("nothing to do" when every step had been done before)."""
+        """The last step: publish the success timeline ("nothing to do" when every step had been done before)."""
         config = run.config
         changed = any(result.status == DONE for result in self.results[1:])
         subject = success_subject(config, self.elapsed(), changed)

@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from .aws import AwsClients, error_code
+from .aws import AwsClients, describe_error, error_code
 from .clock import Clock, WaitTimeout, human_duration, wait_until
 from .config import AsgFleet, Config, EcsFleet, normalise_dns_name
 
@@ -426,6 +426,128 @@ def _detach_aurora(run: Run) -> Outcome:
     return Outcome(DONE, f"{name} was already detached; waited until {progress}")
 
 
+# ---------------------------------------------------------------------------------------------- 2b
+
+
+def detach_file_systems(run: Run) -> Outcome:
+    """Make the standby's EFS replicas writable: delete each one's replication configuration (EFS's failover),
+    then wait until none is part of a replication any more and EFS reports each writable.
+
+    EFS keeps a replication destination read-only (replication overwrite protection REPLICATING); deleting the
+    configuration ends the replication and re-enables the protection (ENABLED), and the file system is
+    writable, "several minutes" later (EFS User Guide, "Deleting replication configurations"). The call is
+    made in the standby region and names the SOURCE file system, as DeleteReplicationConfiguration expects
+    (the provider's aws_efs_replication_configuration deletes the same way). By default EFS deletes both
+    sides; when that fails for want of the other side (the primary region lost), the local side is deleted
+    alone (DeletionMode LOCAL_CONFIGURATION_ONLY) and the outcome says what is left in the primary region.
+    """
+    config = run.config
+    if not config.file_systems:
+        return Outcome(SKIPPED, "FILE_SYSTEMS is empty: no file systems to detach")
+    replicas = {file_system: _replica(run, file_system) for file_system in config.file_systems}
+    attached = {fs: replication for fs, (replication, _) in replicas.items() if replication is not None}
+    ready, progress = _replicas_writable(replicas, config.standby_region)
+    if ready:
+        return Outcome(SKIPPED, f"already detached and writable: {progress}")
+    if run.dry_run:
+        plan = [f"would delete the replication of {_source(replication)} to {fs}" for fs, replication in
+                attached.items() if _destination_status(replication) != "DELETING"]
+        return Outcome(WOULD, "; ".join([*plan, f"would wait until writable (now: {progress})"]))
+    done = [_delete_replication(run, fs, replication) for fs, replication in attached.items()]
+    started = run.clock.monotonic()
+    progress = run.wait(lambda: _replicas_writable({fs: _replica(run, fs) for fs in config.file_systems},
+                                                   config.standby_region),
+                        f"file system(s) {', '.join(config.file_systems)} to become writable")
+    return Outcome(DONE, "; ".join([*done, f"writable after {_seconds(run.clock.monotonic() - started)}: "
+                                           f"{progress}"]))
+
+
+REPLICATING = "REPLICATING"  # ReplicationOverwriteProtection of a destination: read-only
+LOCAL_ONLY = "LOCAL_CONFIGURATION_ONLY"
+NO_LOCAL_FALLBACK_CODES = frozenset({"ReplicationNotFound", "FileSystemNotFound", "AccessDenied",
+                                     "AccessDeniedException", "ThrottlingException", "TooManyRequests",
+                                     "ValidationException"})
+"""Errors of the default (both sides) delete that deleting the local side alone would not cure."""
+
+
+def _replica(run: Run, file_system: str) -> tuple[dict[str, Any] | None, str | None]:
+    """(the replication configuration the file system belongs to or None, its ReplicationOverwriteProtection)."""
+    efs = run.aws.get("efs", run.config.standby_region)
+    try:
+        found = efs.describe_file_systems(FileSystemId=file_system)["FileSystems"]
+        try:
+            replications = efs.describe_replication_configurations(FileSystemId=file_system)["Replications"]
+        except ClientError as exc:
+            if error_code(exc) != "ReplicationNotFound":
+                raise
+            replications = []
+    except ClientError as exc:
+        if error_code(exc) == "FileSystemNotFound":
+            raise StepError(
+                f"EFS file system {file_system} does not exist in {run.config.standby_region}: check FILE_SYSTEMS "
+                "(the standby data stack's file_system_<name>_id outputs)",
+                retriable=False,
+            ) from exc
+        raise
+    protection = (found[0].get("FileSystemProtection") or {}).get("ReplicationOverwriteProtection")
+    return (dict(replications[0]) if replications else None), protection
+
+
+def _source(replication: dict[str, Any]) -> str:
+    return f"{replication.get('SourceFileSystemId')} ({replication.get('SourceFileSystemRegion')})"
+
+
+def _destination_status(replication: dict[str, Any]) -> str | None:
+    destinations = replication.get("Destinations") or [{}]
+    return destinations[0].get("Status")
+
+
+def _replicas_writable(replicas: dict[str, tuple[dict[str, Any] | None, str | None]], region: str
+                       ) -> tuple[bool, str]:
+    """Writable: in no replication, and its protection not REPLICATING. DISABLED (read-only, waiting to be a
+    destination) without a replication is someone's hand: it will not change by waiting."""
+    ready, parts = True, []
+    for file_system, (replication, protection) in replicas.items():
+        if replication is not None:
+            ready = False
+            parts.append(f"{file_system} replica of {_source(replication)}, {_destination_status(replication)}")
+        elif protection == "DISABLED":
+            raise StepError(
+                f"EFS file system {file_system} is in no replication but its replication overwrite protection is "
+                f"DISABLED (read-only); fix: aws efs update-file-system-protection --region {region} --file-system-id "
+                f"{file_system} --replication-overwrite-protection ENABLED, then invoke again",
+                retriable=False,
+            )
+        elif protection == REPLICATING:
+            ready = False
+            parts.append(f"{file_system} detached, still read-only (protection {REPLICATING})")
+        else:
+            parts.append(f"{file_system} writable")
+    return ready, "; ".join(parts)
+
+
+def _delete_replication(run: Run, file_system: str, replication: dict[str, Any]) -> str:
+    """Delete the replication configuration of `file_system` (a destination) from the standby region."""
+    source = str(replication.get("SourceFileSystemId"))
+    if _destination_status(replication) == "DELETING":
+        return f"the replication of {_source(replication)} to {file_system} was already being deleted"
+    efs = run.aws.get("efs", run.config.standby_region)
+    try:
+        efs.delete_replication_configuration(SourceFileSystemId=source)
+        return f"deleted the replication of {_source(replication)} to {file_system}"
+    except ClientError as exc:
+        if error_code(exc) == "ReplicationNotFound":
+            return f"the replication of {_source(replication)} to {file_system} was already deleted"
+        model = efs.meta.service_model.operation_model("DeleteReplicationConfiguration")
+        if error_code(exc) in NO_LOCAL_FALLBACK_CODES or "DeletionMode" not in model.input_shape.members:
+            raise
+        both_sides = describe_error(exc)
+    efs.delete_replication_configuration(SourceFileSystemId=source, DeletionMode=LOCAL_ONLY)
+    return (f"deleted the replication of {_source(replication)} to {file_system} in {run.config.standby_region} "
+            f"only ({both_sides} deleting both sides): its source side remains in "
+            f"{replication.get('SourceFileSystemRegion')}; delete it there when failing back (the runbook)")
+
+
 # ---------------------------------------------------------------------------------------------- 3
 
 
@@ -765,6 +887,7 @@ def pin_dns(run: Run) -> Outcome:
 STEPS: tuple[tuple[str, Callable[[Run], Outcome]], ...] = (
     ("confirm_primary_down", confirm_primary_down),
     ("promote_database", promote_database),
+    ("detach_file_systems", detach_file_systems),
     ("update_parameters", update_parameters),
     ("scale_standby", scale_standby),
     ("pin_dns", pin_dns),

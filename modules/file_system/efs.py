@@ -1,6 +1,21 @@
 """An EFS file system shared by the app tier (seeds 001, 002): encrypted with a customer key, a mount
 target in every AZ, backed up, reachable only from the client groups on NFS, mounted only over TLS
-and only through access points that pin a POSIX user and a root directory."""
+and only through access points that pin a POSIX user and a root directory.
+
+The standby site uses the same construct over the file system that EFS replication keeps in its region
+(existing_file_system_id; modules/file_system/replication.py): the replica exists already, so only what
+its clients need around it is made. What AWS allows on a replication destination (EFS User Guide,
+"Replicating EFS file systems" and "Configuring replication to new EFS file system"): it is read-only
+while replicating, and EFS creates no mount targets for it, "you must create one or more mount targets"
+to mount it; automatic backups and lifecycle management "can be changed after creation"; a file system
+policy can be put on it ("Replicating EFS file systems across AWS accounts" puts one on the destination).
+The guide names no restriction on access points: they are the file system's resources, not replicated
+data, and are made as on any file system (their root directories arrive with the data, or are created at
+the first mount after a failover). Not made there: the aws_efs_file_system itself (EFS created it, with the
+source's performance mode and the replication's KMS key, neither of which can change), and with it the
+lifecycle policy and throughput mode, which the provider sets only on that resource: the replica keeps what
+EFS gave it (no lifecycle management; `aws efs put-lifecycle-configuration` can add it by hand).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +23,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from cdktf import Fn, TerraformCount
+from cdktf import Fn, TerraformCount, Token
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
     DataAwsIamPolicyDocumentStatement,
@@ -35,6 +50,7 @@ THROUGHPUT_MODES = ("elastic", "bursting")
 MAX_POSIX_ID = 4294967295
 CLIENT_ACTIONS = ("elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite",
                   "elasticfilesystem:ClientRootAccess")
+FILE_SYSTEM_ID = re.compile(r"fs-[0-9a-f]{8,40}")
 IA_AFTER = {1: "AFTER_1_DAY", 7: "AFTER_7_DAYS", 14: "AFTER_14_DAYS", 30: "AFTER_30_DAYS", 60: "AFTER_60_DAYS",
             90: "AFTER_90_DAYS", 180: "AFTER_180_DAYS", 270: "AFTER_270_DAYS", 365: "AFTER_365_DAYS"}
 
@@ -49,9 +65,10 @@ class SharedFileSystemProps:
     (the network stack's export) is fine: the mount target is counted over it."""
     client_security_group_ids: Sequence[str]
     """Groups allowed to mount on NFS (2049), the app tier's; no other ingress exists."""
-    encryption_key: EncryptionKey
+    encryption_key: EncryptionKey | None
     """Encrypts the file system at rest. Needs no service grant: EFS creates KMS grants with the caller's
-    IAM permissions, which the key policy's account root statement delegates to IAM."""
+    IAM permissions, which the key policy's account root statement delegates to IAM. None (and only None)
+    with existing_file_system_id: the replication chose the replica's key (FileSystemReplicationProps)."""
     access_points: Mapping[str, tuple[str, int, int]]
     """name -> (root path, uid, gid). Clients mount only through these (the policy denies any other
     mount), as that POSIX user, below that directory (created 0750 for uid:gid). uid 0 is refused."""
@@ -61,7 +78,20 @@ class SharedFileSystemProps:
     """'elastic' (scales with the workload, pay per use) or 'bursting'; 'provisioned' is not offered."""
     backup_policy: bool = True
     """EFS automatic backups (daily into the account's aws/efs/automatic-backup-vault), in addition to any
-    BackupPlan that selects this file system. Default on: a file system is never without backups."""
+    BackupPlan that selects this file system. Default on: a file system is never without backups (a
+    replica included: it is the copy that serves after a failover)."""
+    existing_file_system_id: str | None = None
+    """The standby's mode: the id (or a token) of a file system that exists already, the replication's
+    destination (FileSystemReplication.destination_file_system_id in the primary's data stack). No
+    aws_efs_file_system is made and transition_to_ia_days and throughput_mode do not apply; the security
+    group, mount targets, backup policy, access points and file system policy are made as for a new one,
+    under the same construct ids. Needs region and account_id (the file system's ARN)."""
+    region: str | None = None
+    """Region of the existing file system; only with existing_file_system_id (its ARN is built, not read)."""
+    account_id: str | None = None
+    """Account of the existing file system; only with existing_file_system_id."""
+    partition: str = "aws"
+    """Partition of the existing file system's ARN; only with existing_file_system_id."""
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z][a-z0-9-]{0,59}", self.name):
@@ -73,6 +103,7 @@ class SharedFileSystemProps:
         if self.throughput_mode not in THROUGHPUT_MODES:
             raise ValueError(f"file system {self.name!r}: throughput_mode={self.throughput_mode!r}; "
                              f"fix: use one of {THROUGHPUT_MODES}")
+        self._check_existing()
         if not self.access_points:
             raise ValueError(f"file system {self.name!r} has no access points; fix: add one, e.g. "
                              "{'app': ('/app', 1000, 1000)}")
@@ -87,6 +118,31 @@ class SharedFileSystemProps:
                     raise ValueError(f"access point {point!r}: {label} {value}; fix: use 1 to {MAX_POSIX_ID} "
                                      "(0 is root, which clients never get)")
 
+    def _check_existing(self) -> None:
+        """A new file system needs its key; an existing one its id, region and account, and no key."""
+        existing = self.existing_file_system_id
+        if existing is None:
+            if self.encryption_key is None:
+                raise ValueError(f"file system {self.name!r}: encryption_key=None; fix: pass the key that encrypts "
+                                 "it, or existing_file_system_id for a replica")
+            for label in ("region", "account_id"):
+                if getattr(self, label) is not None:
+                    raise ValueError(f"file system {self.name!r}: {label}={getattr(self, label)!r} without "
+                                     "existing_file_system_id; fix: leave it out (a new file system has its ARN "
+                                     "from Terraform)")
+            return
+        if not Token.is_unresolved(existing) and not FILE_SYSTEM_ID.fullmatch(existing):
+            raise ValueError(f"file system {self.name!r}: existing_file_system_id={existing!r}; fix: an EFS file "
+                             "system id such as fs-0123456789abcdef0 (or the token of one)")
+        if self.encryption_key is not None:
+            raise ValueError(f"file system {self.name!r}: encryption_key with existing_file_system_id; fix: "
+                             "encryption_key=None (the replication chose the replica's key, which cannot change)")
+        for label in ("region", "account_id"):
+            if not getattr(self, label):
+                raise ValueError(f"file system {self.name!r}: {label} missing with existing_file_system_id "
+                                 f"{existing!r}; fix: pass the {label} of that file system (its ARN is built "
+                                 "from it)")
+
 
 class SharedFileSystem(Construct):
     def __init__(self, scope: Construct, id: str, props: SharedFileSystemProps) -> None:
@@ -95,27 +151,35 @@ class SharedFileSystem(Construct):
         self.security_group = ServiceSecurityGroup(self, "security-group", ServiceSecurityGroupProps(
             name=f"{props.name}-efs", description=f"EFS {props.name}: NFS from clients only",
             vpc_id=props.vpc_id, port=NFS_PORT, client_security_group_ids=props.client_security_group_ids))
-        self.file_system = EfsFileSystem(
-            self, "file-system", creation_token=props.name, encrypted=True, kms_key_id=props.encryption_key.arn,
-            performance_mode="generalPurpose", throughput_mode=props.throughput_mode, lifecycle_policy=[
-                EfsFileSystemLifecyclePolicy(transition_to_ia=IA_AFTER[props.transition_to_ia_days]),
-                EfsFileSystemLifecyclePolicy(transition_to_primary_storage_class="AFTER_1_ACCESS")])
+        self.file_system: EfsFileSystem | None = None
+        if props.existing_file_system_id is None:
+            assert props.encryption_key is not None  # SharedFileSystemProps checked it
+            self.file_system = EfsFileSystem(
+                self, "file-system", creation_token=props.name, encrypted=True, kms_key_id=props.encryption_key.arn,
+                performance_mode="generalPurpose", throughput_mode=props.throughput_mode, lifecycle_policy=[
+                    EfsFileSystemLifecyclePolicy(transition_to_ia=IA_AFTER[props.transition_to_ia_days]),
+                    EfsFileSystemLifecyclePolicy(transition_to_primary_storage_class="AFTER_1_ACCESS")])
+            self._id, self._arn = self.file_system.id, self.file_system.arn
+        else:
+            self._id = props.existing_file_system_id
+            self._arn = (f"arn:{props.partition}:elasticfilesystem:{props.region}:{props.account_id}:"
+                         f"file-system/{self._id}")
         # Subnet ids usually come from the network stack's state: one mount target per element of the list.
         count = TerraformCount.of(Fn.length_of(props.subnet_ids))
         self.mount_targets = EfsMountTarget(
-            self, "mount-target", count=count, file_system_id=self.file_system.id,
+            self, "mount-target", count=count, file_system_id=self._id,
             subnet_id=Fn.element(props.subnet_ids, count.index),
             security_groups=[self.security_group.security_group_id])
         backups = "ENABLED" if props.backup_policy else "DISABLED"
-        EfsBackupPolicy(self, "backup-policy", file_system_id=self.file_system.id,
+        EfsBackupPolicy(self, "backup-policy", file_system_id=self._id,
                         backup_policy=EfsBackupPolicyBackupPolicy(status=backups))
         self.access_points = {point: EfsAccessPoint(
-            self, f"access-point-{point}", file_system_id=self.file_system.id,
+            self, f"access-point-{point}", file_system_id=self._id,
             posix_user=EfsAccessPointPosixUser(uid=uid, gid=gid),
             root_directory=EfsAccessPointRootDirectory(path=path, creation_info=EfsAccessPointRootDirectoryCreationInfo(
                 owner_uid=uid, owner_gid=gid, permissions="0750")))
             for point, (path, uid, gid) in props.access_points.items()}
-        self.policy = EfsFileSystemPolicy(self, "policy", file_system_id=self.file_system.id,
+        self.policy = EfsFileSystemPolicy(self, "policy", file_system_id=self._id,
                                           bypass_policy_lockout_safety_check=False, policy=self._policy().json)
 
     def _policy(self) -> DataAwsIamPolicyDocument:
@@ -123,7 +187,7 @@ class SharedFileSystem(Construct):
         client gets nothing, and IAM clients get exactly what their identity policy grants
         (mount_policy_statement), only over TLS, through a mount target and an access point."""
         anyone = [DataAwsIamPolicyDocumentStatementPrincipals(type="AWS", identifiers=["*"])]
-        arn = self.file_system.arn
+        arn = self.arn
 
         def deny(sid: str, actions: Sequence[str], test: str, variable: str,
                  value: str) -> DataAwsIamPolicyDocumentStatement:
@@ -141,11 +205,11 @@ class SharedFileSystem(Construct):
 
     @property
     def file_system_id(self) -> str:
-        return self.file_system.id
+        return self._id
 
     @property
     def arn(self) -> str:
-        return self.file_system.arn
+        return self._arn
 
     @property
     def access_point_ids(self) -> dict[str, str]:

@@ -372,3 +372,153 @@ def rds_global_cluster_source_is_its_writer() -> None:
 
 
 DR_PATCHES.append(rds_global_cluster_source_is_its_writer)
+
+
+def secretsmanager_replica_keys() -> None:
+    """A secret replicated to another region (CreateSecret AddReplicaRegions, how Terraform's `replica` block
+    makes the standby's copy) is encrypted there with the KmsKeyId of the request, and AWS reports that key
+    in ReplicationStatus and in the replica's own DescribeSecret. moto 5.2.5 drops the request's key and
+    reports alias/aws/secretsmanager for every replica, so the provider re-plans the replica's kms_key_id
+    forever and the standby's key is never seen. The patch keeps the requested key."""
+    from moto.secretsmanager.models import FakeSecret, ReplicaSecret, SecretsManagerBackend
+
+    create_replicas = FakeSecret.create_replicas
+    describe = ReplicaSecret.to_dict
+
+    def create_replicas_keeping_keys(self: FakeSecret, replica_regions, force_overwrite):  # type: ignore[no-untyped-def]
+        replicas = create_replicas(self, replica_regions, force_overwrite)
+        for replica, request in zip(replicas, replica_regions or [], strict=True):
+            replica.config["KmsKeyId"] = request.get("KmsKeyId") or SecretsManagerBackend.DEFAULT_KMS_KEY_ALIAS
+        return replicas
+
+    def to_dict(self: ReplicaSecret) -> dict:
+        answer = describe(self)
+        answer["KmsKeyId"] = self.config["KmsKeyId"]
+        return answer
+
+    FakeSecret.create_replicas = create_replicas_keeping_keys  # type: ignore[method-assign]
+    ReplicaSecret.to_dict = to_dict  # type: ignore[method-assign]
+
+
+DR_PATCHES.append(secretsmanager_replica_keys)
+
+
+def efs_replication_configurations() -> None:
+    """EFS replication (aws_efs_replication_configuration; the orchestrator's detach_file_systems step). AWS:
+    CreateReplicationConfiguration, sent to the source's region, creates the destination file system in the
+    destination region, encrypted with the request's KmsKeyId and read-only while it replicates (its
+    FileSystemProtection.ReplicationOverwriteProtection reads REPLICATING); DescribeReplicationConfigurations
+    finds the configuration by the source's or the destination's id, from either region (ReplicationNotFound
+    when there is none); DeleteReplicationConfiguration names the SOURCE and may be sent to either region: by
+    default it deletes both sides, with DeletionMode LOCAL_CONFIGURATION_ONLY only the caller's (refused within
+    one region); the destination file system stays, writable again (protection ENABLED). moto 5.2.5 has no EFS
+    replication API at all: Create and Delete are not even routed (an HTML 404 no SDK can parse), Describe is
+    not implemented (HTTP 500), and no file system reports a FileSystemProtection. The patch routes and adds the
+    three actions, keeping each configuration on the backends of both regions (so /moto-api/reset forgets it)
+    and creating the destination with moto's own CreateFileSystem. The status is ENABLED at once and no data
+    is copied (moto's file systems hold none); a destination given by FileSystemId (replicating to an existing
+    file system) is refused as not emulated."""
+    import json
+    import time
+    import uuid
+
+    from moto.efs import urls
+    from moto.efs.exceptions import EFSError, FileSystemNotFound
+    from moto.efs.models import EFSBackend, FileSystem, efs_backends
+    from moto.efs.responses import EFSResponse
+
+    # Create and Delete: a path of three segments no route of moto's matches (its server answers an HTML 404).
+    # Describe's GET /2015-02-01/file-systems/replication-configurations is routed already, as a file system id.
+    urls.url_paths["/2015-02-01/file-systems/<file_system_id>/replication-configuration"] = EFSResponse.dispatch
+
+    class ReplicationNotFound(EFSError):
+        code = 404
+
+        def __init__(self, file_system_id: str) -> None:
+            super().__init__("ReplicationNotFound", f"No replication configuration found for '{file_system_id}'.")
+
+    class ReplicationAlreadyExists(EFSError):
+        code = 409
+
+        def __init__(self, file_system_id: str) -> None:
+            super().__init__("ReplicationAlreadyExists", f"File system '{file_system_id}' is already replicated.")
+
+    class BadRequest(EFSError):
+        code = 400
+
+        def __init__(self, message: str) -> None:
+            super().__init__("BadRequest", message)
+
+    def replications(backend: EFSBackend) -> dict[str, dict]:
+        """This region's configurations by source id; a cross-region one is on both regions' backends."""
+        return backend.__dict__.setdefault("replications", {})
+
+    def answer(body: object, status: int = 200) -> tuple[str, dict[str, object]]:
+        return json.dumps(body), {"status": status, "Content-Type": "application/json"}
+
+    def protect(file_system: FileSystem, state: str) -> None:
+        file_system.file_system_protection = {"ReplicationOverwriteProtection": state}  # type: ignore[attr-defined]
+
+    def create_replication_configuration(self: EFSResponse) -> tuple[str, dict[str, object]]:
+        source_id = self._get_param("SourceFileSystemId")
+        source = self.efs_backend.file_systems_by_id.get(source_id)
+        if source is None:
+            raise FileSystemNotFound(source_id)
+        if any(source_id in (c["SourceFileSystemId"], c["Destinations"][0]["FileSystemId"])
+               for c in replications(self.efs_backend).values()):
+            raise ReplicationAlreadyExists(source_id)
+        (request,) = json.loads(self.body)["Destinations"]
+        if request.get("FileSystemId"):
+            raise BadRequest("replicating to an existing file system is not emulated")
+        region = request.get("Region") or request["AvailabilityZoneName"][:-1]
+        target = efs_backends[self.current_account][region]
+        destination = target.create_file_system(
+            creation_token=f"replica-{uuid.uuid4()}", performance_mode=source.performance_mode, encrypted=True,
+            kms_key_id=request.get("KmsKeyId"), throughput_mode=source.throughput_mode,
+            provisioned_throughput_in_mibps=source.provisioned_throughput_in_mibps,
+            availability_zone_name=request.get("AvailabilityZoneName"), backup=False, tags=[])
+        protect(destination, "REPLICATING")
+        configuration = {
+            "SourceFileSystemId": source_id, "SourceFileSystemRegion": self.region,
+            "SourceFileSystemArn": source.file_system_arn, "OriginalSourceFileSystemArn": source.file_system_arn,
+            "SourceFileSystemOwnerId": self.current_account, "CreationTime": time.time(),
+            "Destinations": [{"Status": "ENABLED", "FileSystemId": destination.file_system_id, "Region": region,
+                              "OwnerId": self.current_account, "LastReplicatedTimestamp": time.time()}]}
+        for backend in {self.efs_backend, target}:
+            replications(backend)[source_id] = configuration
+        return answer(configuration)
+
+    def describe_replication_configurations(self: EFSResponse) -> tuple[str, dict[str, object]]:
+        wanted = self._get_param("FileSystemId")
+        found = [c for c in replications(self.efs_backend).values()
+                 if wanted in (None, c["SourceFileSystemId"], c["Destinations"][0]["FileSystemId"])]
+        if wanted is not None and not found:
+            raise ReplicationNotFound(wanted)
+        return answer({"Replications": found})
+
+    def delete_replication_configuration(self: EFSResponse) -> tuple[str, dict[str, object]]:
+        source_id = self._get_param("SourceFileSystemId")  # the SOURCE's, whichever region is asked
+        configuration = replications(self.efs_backend).get(source_id)
+        if configuration is None:
+            raise ReplicationNotFound(source_id)
+        destination = configuration["Destinations"][0]
+        regions = {configuration["SourceFileSystemRegion"], destination["Region"]}
+        if self.querystring.get("deletionMode", [None])[0] == "LOCAL_CONFIGURATION_ONLY":
+            if len(regions) == 1:
+                raise BadRequest("LOCAL_CONFIGURATION_ONLY is not supported within one region and account")
+            regions = {self.region}
+        for region in regions:
+            replications(efs_backends[self.current_account][region]).pop(source_id, None)
+        if destination["Region"] in regions:  # the destination's side is gone: it is writable again
+            replica = efs_backends[self.current_account][destination["Region"]].file_systems_by_id.get(
+                destination["FileSystemId"])
+            if replica is not None:
+                protect(replica, "ENABLED")
+        return answer({}, 204)
+
+    for method in (create_replication_configuration, describe_replication_configurations,
+                   delete_replication_configuration):
+        setattr(EFSResponse, method.__name__, method)
+
+
+DR_PATCHES.append(efs_replication_configurations)

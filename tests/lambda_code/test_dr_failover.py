@@ -50,12 +50,14 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.stub import Stubber
 
 from lambda_src.dr_failover import ConfigurationError, InvalidEventError, StepFailure, handler
 from lambda_src.dr_failover.aws import AwsClients
 from lambda_src.dr_failover.clock import Clock, human_duration, wait_until
 from lambda_src.dr_failover.config import Config
-from lambda_src.dr_failover.handler import parse_event, run_failover
+from lambda_src.dr_failover.handler import _run_step, parse_event, run_failover
+from lambda_src.dr_failover.steps import Outcome, Run, StepError, detach_file_systems
 from lambda_src.packaging import stage_function
 
 PRIMARY, STANDBY, ALARM_REGION = "eu-west-1", "eu-west-2", "us-east-1"  # STANDBY = conftest's REGION
@@ -64,7 +66,10 @@ RECORD = "app.example.com."
 ENDPOINT_PARAM, REGION_PARAM = "/cafe/prod/app/db_host", "/cafe/prod/app/active_region"
 ALARM = "cafe-prod-primary-down"
 SOURCE = Path(__file__).resolve().parents[2] / "lambda_src" / "dr_failover"
-STEP_NAMES = ["confirm_primary_down", "promote_database", "update_parameters", "scale_standby", "pin_dns", "notify"]
+STEP_NAMES = ["confirm_primary_down", "promote_database", "detach_file_systems", "update_parameters", "scale_standby",
+              "pin_dns", "notify"]
+NO_FILE_SYSTEMS = {"detach_file_systems": "skipped"}
+"""The world has no EFS replica (FILE_SYSTEMS unset): the step skips; its own tests stub EFS (below)."""
 
 
 # ------------------------------------------------------------------------------------------- time
@@ -731,7 +736,7 @@ def test_full_failover_of_an_instance_replica(world: World, caplog: pytest.LogCa
     result = run(world, {"source": "aws.cloudwatch", "detail-type": "CloudWatch Alarm State Change"})
 
     assert result["status"] == "failed-over"
-    assert statuses(result) == dict.fromkeys(STEP_NAMES, "done")
+    assert statuses(result) == {**dict.fromkeys(STEP_NAMES, "done"), **NO_FILE_SYSTEMS}
     assert (result["active_region"], result["database_endpoint"]) == (STANDBY, world.replica_endpoint)
     # The replica is a standalone instance, backups kept.
     replica = world.replica()
@@ -748,15 +753,15 @@ def test_full_failover_of_an_instance_replica(world: World, caplog: pytest.LogCa
     assert (asg["MinSize"], asg["DesiredCapacity"], asg["MaxSize"]) == (2, 2, 6)
     assert world.ecs_desired() == 2
     assert world.ecs_scaling() == (2, 4)  # scale-in can no longer take the serving service below 2
-    assert "ecs cafe-prod/api scaling minimum 0 -> 2; ecs cafe-prod/api desired 0 -> 2" in result["steps"][3]["detail"]
+    assert "ecs cafe-prod/api scaling minimum 0 -> 2; ecs cafe-prod/api desired 0 -> 2" in result["steps"][4]["detail"]
     assert (
         "target group web 2/2 healthy; asg cafe-prod-web 2/2 in service; ecs cafe-prod/api 2/2 running"
-        in (result["steps"][3]["detail"])
+        in (result["steps"][4]["detail"])
     )
     gate = world.gate()
     assert gate["HealthThreshold"] == 2
     assert gate["ChildHealthChecks"] == [world.endpoint_check_id]  # still there (moto gap 5)
-    assert f"SECONDARY app.example.com. -> {world.standby_dns} verified" in result["steps"][4]["detail"]
+    assert f"SECONDARY app.example.com. -> {world.standby_dns} verified" in result["steps"][5]["detail"]
 
     # One timeline on the topic.
     [message] = world.messages()
@@ -770,7 +775,8 @@ def test_full_failover_of_an_instance_replica(world: World, caplog: pytest.LogCa
     assert f"Health alarm:     {ALARM} ALARM since " in body
     assert f"Database:         {world.replica_endpoint}" in body
     for name in STEP_NAMES[:-1]:
-        assert any(line.startswith(f"  {name}") and "  done  " in line for line in body.splitlines()), name
+        status = NO_FILE_SYSTEMS.get(name, "done")
+        assert any(line.startswith(f"  {name}") and f"  {status}  " in line for line in body.splitlines()), name
     assert "FAILED" not in body
 
     # Two JSON log lines per step, with UTC timestamps.
@@ -781,7 +787,8 @@ def test_full_failover_of_an_instance_replica(world: World, caplog: pytest.LogCa
     for line in lines:
         assert line["started_at"].endswith("Z")
         if line["phase"] == "end":
-            assert line["status"] == "done" and line["ended_at"].endswith("Z") and line["duration_seconds"] >= 0
+            assert line["status"] == NO_FILE_SYSTEMS.get(line["step"], "done")
+            assert line["ended_at"].endswith("Z") and line["duration_seconds"] >= 0
 
 
 def test_second_run_skips_every_step_and_says_nothing_to_do(world: World) -> None:
@@ -846,6 +853,7 @@ def test_already_promoted_replica_continues_even_after_the_primary_recovered(wor
     assert statuses(result) == {
         "confirm_primary_down": "done",
         "promote_database": "skipped",
+        **NO_FILE_SYSTEMS,
         "update_parameters": "done",
         "scale_standby": "done",
         "pin_dns": "done",
@@ -872,7 +880,7 @@ def test_never_scales_down(world: World) -> None:
     result = run(world)
     asg = world.asg()
     assert (asg["MinSize"], asg["DesiredCapacity"], asg["MaxSize"]) == (3, 4, 6)  # only max was below target
-    assert "asg cafe-prod-web min/desired/max 3/4/5 -> 3/4/6" in result["steps"][3]["detail"]
+    assert "asg cafe-prod-web min/desired/max 3/4/5 -> 3/4/6" in result["steps"][4]["detail"]
 
 
 # ------------------------------------------------------------------------------------------- failures
@@ -909,6 +917,7 @@ def test_target_group_never_healthy_is_a_retriable_failure_and_a_rerun_resumes(
     assert statuses(result) == {
         "confirm_primary_down": "done",
         "promote_database": "skipped",
+        **NO_FILE_SYSTEMS,
         "update_parameters": "skipped",
         "scale_standby": "skipped",
         "pin_dns": "done",
@@ -1005,7 +1014,8 @@ def test_notification_failure_fails_the_notify_step(world: World, monkeypatch: p
 def test_dry_run_changes_nothing_and_publishes_nothing(world: World) -> None:
     result = run(world, {"dry_run": True})
     assert (result["status"], result["decision"], result["message_id"]) == ("dry-run", "fail-over", None)
-    assert statuses(result) == {"confirm_primary_down": "done", **dict.fromkeys(STEP_NAMES[1:], "would")}
+    assert statuses(result) == {"confirm_primary_down": "done", **dict.fromkeys(STEP_NAMES[1:], "would"),
+                                **NO_FILE_SYSTEMS}
     details = {step["step"]: step["detail"] for step in result["steps"]}
     assert "would promote read replica cafe-prod-replica" in details["promote_database"]
     assert (
@@ -1108,6 +1118,184 @@ def test_aurora_global_secondary_is_detached_and_promoted(world: World, aurora: 
     again = run(world)
     assert statuses(again)["promote_database"] == "skipped"
     assert "already detached from cafe-global" in again["steps"][1]["detail"]
+
+
+# ------------------------------------------------------------------------------------------- EFS replicas
+
+REPLICA, SOURCE_FS = "fs-0123456789abcdef0", "fs-0fedcba98765432100"
+DELETE = {"SourceFileSystemId": SOURCE_FS}  # the call names the SOURCE, sent to the standby region
+
+
+@dataclass
+class EfsStub:
+    """The step against a stubbed EFS client of the standby region (moto has no EFS replication API in
+    process; the harness's patch is tested against the moto server in tests/emulator)."""
+
+    stubber: Stubber
+    run: Run
+    clock: FakeClock
+
+    def replica(self, protection: str, status: str | None) -> None:
+        """One look at the replica: DescribeFileSystems, then DescribeReplicationConfigurations (None: none)."""
+        system = {"OwnerId": ACCOUNT, "CreationToken": "saas-prod-vectors", "FileSystemId": REPLICA,
+                  "CreationTime": datetime(2026, 1, 1, tzinfo=timezone.utc), "LifeCycleState": "available",
+                  "NumberOfMountTargets": 2, "SizeInBytes": {"Value": 6144}, "PerformanceMode": "generalPurpose",
+                  "Tags": [], "FileSystemProtection": {"ReplicationOverwriteProtection": protection}}
+        self.stubber.add_response("describe_file_systems", {"FileSystems": [system]}, {"FileSystemId": REPLICA})
+        if status is None:
+            self.stubber.add_client_error("describe_replication_configurations", "ReplicationNotFound", "none",
+                                          404, expected_params={"FileSystemId": REPLICA})
+            return
+        source_arn = f"arn:aws:elasticfilesystem:{PRIMARY}:{ACCOUNT}:file-system/{SOURCE_FS}"
+        replication = {"SourceFileSystemId": SOURCE_FS, "SourceFileSystemRegion": PRIMARY,
+                       "SourceFileSystemArn": source_arn, "OriginalSourceFileSystemArn": source_arn,
+                       "CreationTime": datetime(2026, 1, 1, tzinfo=timezone.utc),
+                       "Destinations": [{"Status": status, "FileSystemId": REPLICA, "Region": STANDBY}]}
+        self.stubber.add_response("describe_replication_configurations", {"Replications": [replication]},
+                                  {"FileSystemId": REPLICA})
+
+    def detach(self) -> Outcome:
+        outcome = detach_file_systems(self.run)
+        self.stubber.assert_no_pending_responses()
+        return outcome
+
+
+@pytest.fixture
+def efs(request: pytest.FixtureRequest) -> Iterator[EfsStub]:
+    """FILE_SYSTEMS = [REPLICA] (parametrize indirectly with {"dry_run": True} or {"file_systems": []})."""
+    options = getattr(request, "param", {})
+    client = boto3.client("efs", region_name=STANDBY, aws_access_key_id="testing", aws_secret_access_key="testing")
+    clock = FakeClock(datetime(2026, 1, 1, tzinfo=timezone.utc))
+    env = {**valid_env(), "FILE_SYSTEMS": json.dumps(options.get("file_systems", [REPLICA]))}
+
+    def factory(service: str, region_name: str) -> Any:
+        assert (service, region_name) == ("efs", STANDBY)
+        return client
+
+    run = Run(Config.from_env(env), AwsClients(factory), clock, dry_run=options.get("dry_run", False))
+    with Stubber(client) as stubber:
+        yield EfsStub(stubber, run, clock)
+
+
+@pytest.mark.parametrize("efs", [{"file_systems": []}], indirect=True)
+def test_without_file_systems_the_step_calls_nothing(efs: EfsStub) -> None:
+    outcome = efs.detach()
+    assert (outcome.status, outcome.detail) == ("skipped", "FILE_SYSTEMS is empty: no file systems to detach")
+
+
+def test_a_file_system_in_no_replication_is_skipped(efs: EfsStub) -> None:
+    efs.replica("ENABLED", None)
+    outcome = efs.detach()
+    assert (outcome.status, outcome.detail) == ("skipped", f"already detached and writable: {REPLICA} writable")
+
+
+def test_a_replica_is_detached_from_the_standby_region_and_waited_for(efs: EfsStub) -> None:
+    efs.replica("REPLICATING", "ENABLED")
+    efs.stubber.add_response("delete_replication_configuration", {}, DELETE)
+    efs.replica("REPLICATING", "DELETING")  # right after the delete: still read-only
+    efs.replica("REPLICATING", None)  # the configuration is gone, the protection not yet back
+    efs.replica("ENABLED", None)
+    outcome = efs.detach()
+    assert outcome.status == "done"
+    assert outcome.detail == (f"deleted the replication of {SOURCE_FS} ({PRIMARY}) to {REPLICA}; writable after "
+                              f"30s: {REPLICA} writable")
+    assert efs.clock.slept == [15.0, 15.0]
+
+
+def test_a_deletion_under_way_is_waited_for_not_repeated(efs: EfsStub) -> None:
+    efs.replica("REPLICATING", "DELETING")
+    efs.replica("ENABLED", None)
+    outcome = efs.detach()
+    assert outcome.detail.startswith(f"the replication of {SOURCE_FS} ({PRIMARY}) to {REPLICA} was already being "
+                                     "deleted; writable after 0s")
+
+
+@pytest.mark.parametrize("efs", [{"dry_run": True}], indirect=True)
+def test_a_dry_run_only_reads(efs: EfsStub) -> None:
+    efs.replica("REPLICATING", "ENABLED")  # no delete is stubbed: calling it would fail the test
+    outcome = efs.detach()
+    assert (outcome.status, outcome.detail) == ("would", (
+        f"would delete the replication of {SOURCE_FS} ({PRIMARY}) to {REPLICA}; would wait until writable "
+        f"(now: {REPLICA} replica of {SOURCE_FS} ({PRIMARY}), ENABLED)"))
+    assert efs.clock.slept == []
+
+
+def test_without_the_primary_region_the_local_side_is_deleted_alone(efs: EfsStub) -> None:
+    """EFS deletes both sides by default; when it cannot, LOCAL_CONFIGURATION_ONLY deletes the standby's."""
+    efs.replica("REPLICATING", "ENABLED")
+    efs.stubber.add_client_error("delete_replication_configuration", "InternalServerError",
+                                 "unable to reach the source region", 500, expected_params=DELETE)
+    efs.stubber.add_response("delete_replication_configuration", {},
+                             {**DELETE, "DeletionMode": "LOCAL_CONFIGURATION_ONLY"})
+    efs.replica("ENABLED", None)
+    outcome = efs.detach()
+    assert outcome.status == "done"
+    assert (f"deleted the replication of {SOURCE_FS} ({PRIMARY}) to {REPLICA} in {STANDBY} only "
+            "(DeleteReplicationConfiguration: InternalServerError: unable to reach the source region deleting both "
+            f"sides): its source side remains in {PRIMARY}; delete it there when failing back") in outcome.detail
+
+
+@pytest.mark.parametrize(("code", "retriable"), [("ThrottlingException", True), ("AccessDeniedException", False)])
+def test_an_aws_error_is_reported_like_any_steps(efs: EfsStub, caplog: pytest.LogCaptureFixture, code: str,
+                                                 retriable: bool) -> None:
+    efs.replica("REPLICATING", "ENABLED")
+    efs.stubber.add_client_error("delete_replication_configuration", code, "no", 400, expected_params=DELETE)
+    caplog.set_level(logging.INFO, logger="dr_failover")
+    result, error = _run_step(efs.run, "detach_file_systems", detach_file_systems)
+    assert (result.status, result.retriable) == ("failed", retriable)
+    assert result.detail == f"DeleteReplicationConfiguration: {code}: no"
+    assert error is not None
+    end = step_lines(caplog)[-1]
+    assert (end["step"], end["phase"], end["status"], end["retriable"]) == ("detach_file_systems", "end", "failed",
+                                                                           retriable)
+
+
+def test_an_unknown_file_system_is_not_retriable(efs: EfsStub) -> None:
+    efs.stubber.add_client_error("describe_file_systems", "FileSystemNotFound", "not found", 404,
+                                 expected_params={"FileSystemId": REPLICA})
+    with pytest.raises(StepError, match=f"EFS file system {REPLICA} does not exist in {STANDBY}: check FILE_SYSTEMS"
+                       ) as raised:
+        efs.detach()
+    assert not raised.value.retriable
+
+
+def test_a_read_only_file_system_in_no_replication_needs_a_hand(efs: EfsStub) -> None:
+    """Protection DISABLED (made ready to be a destination, by hand) keeps it read-only: waiting cannot help."""
+    efs.replica("DISABLED", None)
+    with pytest.raises(StepError, match=f"DISABLED \\(read-only\\); fix: aws efs update-file-system-protection "
+                       f"--region {STANDBY} --file-system-id {REPLICA}") as raised:
+        efs.detach()
+    assert not raised.value.retriable
+
+
+def test_a_replica_that_never_becomes_writable_is_a_retriable_timeout(efs: EfsStub) -> None:
+    efs.run.hard_deadline = 20.0  # the invocation's time runs out first: looks at 0 (twice), 15 and 20 s
+    for _ in range(4):
+        efs.replica("REPLICATING", "DELETING")
+    with pytest.raises(StepError, match="gave up waiting for file system.*reached: .*DELETING") as raised:
+        efs.detach()
+    assert raised.value.retriable
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('["arn:aws:elasticfilesystem:eu-west-2:1:file-system/fs-1"]', "[0]='arn:aws:elasticfilesystem"),
+        (f'["{REPLICA}", "{REPLICA}"]', f"[1] repeats {REPLICA}"),
+        (f'"{REPLICA}"', "must be a JSON list, got str"),
+        ("[fs-1", "is not valid JSON"),
+    ],
+)
+def test_bad_file_systems_name_the_value_and_the_fix(value: str, expected: str) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        Config.from_env({**valid_env(), "FILE_SYSTEMS": value})
+    [problem] = raised.value.problems
+    assert problem.startswith(f"FILE_SYSTEMS={value!r}: ") and expected in problem and ". Fix: " in problem
+
+
+def test_file_systems_default_to_none() -> None:
+    assert Config.from_env(valid_env()).file_systems == ()
+    assert Config.from_env({**valid_env(), "FILE_SYSTEMS": " []"}).file_systems == ()
 
 
 # ------------------------------------------------------------------------------------------- pieces

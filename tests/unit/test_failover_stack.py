@@ -31,11 +31,14 @@ ACCOUNT = "123456789012"
 REMOTE = "${data.terraform_remote_state.%s.outputs.%s}"
 REF = re.compile(r"data\.terraform_remote_state\.([\w-]+)\.outputs\.(\w+)")
 TARGET_GROUP = f"arn:aws:elasticloadbalancing:eu-central-1:{ACCOUNT}:targetgroup/cafe-dr-prod-dr-web/0123456789abcdef"
+REPLICA, SOURCE = "fs-0c0ffee0c0ffee0c0", "fs-0ca1e0ca1e0ca1e0c"  # data.file_systems.shared: the replica, its source
 OUTPUTS: dict[tuple[str, str], Any] = {
     # What the producers publish, in the shape they publish it (standby data and compute, the primary edge).
     ("data", "database_cafe_identifier"): "cafe-dr-prod-dr-cafe",
     ("data", "active_region_parameter_name"): "/cafe-dr/prod/data/dr/active_region",
     ("data", "parameter_prefix"): "/cafe-dr/prod",
+    ("data", "file_system_shared_id"): REPLICA,  # the standby data stack's, named as the primary's
+    ("primary-data", "file_system_shared_id"): SOURCE,
     ("compute", "fleet_web_group_name"): "cafe-dr-prod-dr-web",
     ("compute", "cluster_name"): "cafe-dr-prod-dr",
     ("compute", "service_frontend_name"): "cafe-dr-prod-dr-frontend",
@@ -128,6 +131,22 @@ def permissions(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {s["sid"]: s for s in statements(document, policy["policy"])}
 
 
+def efs_statements(name: str, primary: str, standby: str) -> dict[str, tuple[list[str], list[str]]]:
+    """steps.detach_file_systems' grants for file system `name`: describe and delete on the replica (the standby
+    data stack's file_system_<name>_id), delete on its source's id (the primary data stack's) as an ARN of
+    either region (the request names the source and goes to the standby region)."""
+    replica = REMOTE % ("data", f"file_system_{name}_id")
+    source = REMOTE % ("primary-data", f"file_system_{name}_id")
+    arn = f"arn:aws:elasticfilesystem:{{}}:{ACCOUNT}:file-system/{{}}"
+    return {
+        "DetachTheReplicas": (["elasticfilesystem:DescribeFileSystems",
+                               "elasticfilesystem:DescribeReplicationConfigurations",
+                               "elasticfilesystem:DeleteReplicationConfiguration"], [arn.format(standby, replica)]),
+        "EndTheReplicationOfTheSources": (["elasticfilesystem:DeleteReplicationConfiguration"],
+                                          [arn.format(primary, source), arn.format(standby, source)]),
+    }
+
+
 def ref(resource_type: str, name: str, attribute: str = "arn") -> str:
     return "${%s.%s.%s}" % (resource_type, name, attribute)
 
@@ -175,7 +194,7 @@ def test_the_failover_stack_is_a_standby_stack_reading_the_standby_and_the_prima
     assert (contract["layer"], contract["site"], contract["state_key"]) == (
         "failover", "standby", "cafe-dr/prod/standby/failover.tfstate")
     assert contract["consumes"] == ["cafe-dr-prod-dr-network", "cafe-dr-prod-dr-data", "cafe-dr-prod-dr-compute",
-                                    "cafe-dr-prod-edge"]
+                                    "cafe-dr-prod-edge", "cafe-dr-prod-data"]  # the last for the EFS sources
     names = [s["name"] for s in stacks]
     assert names.index(NAME) > max(names.index(c) for c in contract["consumes"])  # applied after its producers
     assert set(contract["outputs"]) == {"orchestrator_function_name", "orchestrator_function_arn",
@@ -189,14 +208,16 @@ def test_the_failover_stack_is_a_standby_stack_reading_the_standby_and_the_prima
     sources = document["data"]["terraform_remote_state"]
     assert {name: s["config"]["key"] for name, s in sources.items()} == {
         "network": "cafe-dr/prod/standby/network.tfstate", "data": "cafe-dr/prod/standby/data.tfstate",
-        "compute": "cafe-dr/prod/standby/compute.tfstate", "primary-edge": "cafe-dr/prod/edge.tfstate"}
+        "compute": "cafe-dr/prod/standby/compute.tfstate", "primary-edge": "cafe-dr/prod/edge.tfstate",
+        "primary-data": "cafe-dr/prod/data.tfstate"}
 
 
 def test_every_output_it_reads_is_published_by_its_producer(outdir, document):
     """The offline plan seeds remote state by the producers' contracts: a misspelt output fails there, and here."""
     contracts = {s["name"]: s for s in platform_manifest(outdir)["stacks"]}
     producer = {"network": "cafe-dr-prod-dr-network", "data": "cafe-dr-prod-dr-data",
-                "compute": "cafe-dr-prod-dr-compute", "primary-edge": "cafe-dr-prod-edge"}
+                "compute": "cafe-dr-prod-dr-compute", "primary-edge": "cafe-dr-prod-edge",
+                "primary-data": "cafe-dr-prod-data"}
     read = set(REF.findall(json.dumps(document)))
     assert {source for source, _ in read} == set(producer)
     missing = sorted(f"{source}.{output}" for source, output in read
@@ -287,6 +308,7 @@ def test_the_orchestrator_accepts_its_environment(document):
         "Z0CAFEZONE", "cafe-dr.example.com.", "0gate-0000-0000")
     assert (config.topic_arn, config.topic_region) == (TOPIC_ARN, "eu-central-1")
     assert (config.wait_timeout_seconds, config.poll_seconds, config.environment_name) == (840, 15, "cafe-dr-prod")
+    assert config.file_systems == (REPLICA,)
     assert config.wait_timeout_seconds + 30 <= only(document, "aws_lambda_function")["timeout"]
 
 
@@ -347,6 +369,7 @@ def test_the_role_may_do_exactly_the_steps_calls_on_their_resources(document):
         "ReadTheHealthAlarm": (["cloudwatch:DescribeAlarms"], [f"{east}:alarm:cafe-dr-prod-primary-down"]),
         "PromoteTheReplica": (["rds:DescribeDBInstances", "rds:PromoteReadReplica", "rds:ModifyDBInstance"],
                               [here.format("rds") + ":db:" + REMOTE % ("data", "database_cafe_identifier")]),
+        **efs_statements("shared", "eu-west-1", "eu-central-1"),
         "ReadAndSetTheParameters": (["ssm:GetParameter", "ssm:PutParameter"], sorted([
             here.format("ssm") + ":parameter" + REMOTE % ("data", "active_region_parameter_name"),
             here.format("ssm") + ":parameter" + REMOTE % ("data", "parameter_prefix")
@@ -511,6 +534,48 @@ def test_levels_reads_only_outputs_its_producers_publish(synthesized):
     assert missing == []
     edge = json.loads((outdir / "stacks" / "levels-prod-edge" / "cdk.tf.json").read_text())
     assert edge["output"]["failover_record_name"]["value"] == "api.levels.example.com"
+
+
+# -- replicated file systems (saas prod's warm standby: Weaviate's index) -------------------------------
+
+SAAS = "saas-prod-dr-failover"
+SAAS_REPLICA, SAAS_SOURCE = "fs-0ec7015ec7015ec70", "fs-0ec7014ec7014ec70"
+
+
+@pytest.fixture(scope="module")
+def saas() -> dict[str, Any]:
+    return synth_alone(load_environment("saas", "prod+warm-standby"))
+
+
+def test_the_standbys_replicas_are_the_orchestrators_file_systems(saas):
+    config = load_environment("saas", "prod+warm-standby")
+    assert list(config.data.file_systems) == ["vectors"]
+    variables = only(saas, "aws_lambda_function")["environment"]["variables"]
+    assert variables["FILE_SYSTEMS"] == "${jsonencode([%s])}" % REMOTE[2:-1] % ("data", "file_system_vectors_id")
+    outputs = {("data", "file_system_vectors_id"): SAAS_REPLICA}
+    assert evaluate(variables["FILE_SYSTEMS"], outputs) == [SAAS_REPLICA]
+    sources = saas["data"]["terraform_remote_state"]
+    assert sources["primary-data"]["config"]["key"] == "saas/prod/data.tfstate"  # the sources' ids
+
+
+def test_saas_role_may_detach_its_replica_and_end_only_its_replication(saas):
+    granted = {sid: (s["actions"], s["resources"]) for sid, s in permissions(saas).items()}
+    expected = efs_statements("vectors", "eu-west-1", "eu-west-2")
+    assert {sid: granted[sid] for sid in expected} == expected
+    efs = {sid for sid, (actions, _) in granted.items() if any(a.startswith("elasticfilesystem:") for a in actions)}
+    assert efs == set(expected)  # nothing else of EFS, and nowhere "*"
+    outputs = {("data", "file_system_vectors_id"): SAAS_REPLICA,
+               ("primary-data", "file_system_vectors_id"): SAAS_SOURCE}
+    assert [resolved(arn, outputs) for arn in granted["EndTheReplicationOfTheSources"][1]] == [
+        f"arn:aws:elasticfilesystem:eu-west-1:{ACCOUNT}:file-system/{SAAS_SOURCE}",
+        f"arn:aws:elasticfilesystem:eu-west-2:{ACCOUNT}:file-system/{SAAS_SOURCE}"]
+
+
+def test_without_file_systems_nothing_of_efs_is_read_or_granted(levels):
+    variables = only(levels, "aws_lambda_function")["environment"]["variables"]
+    assert "FILE_SYSTEMS" not in variables  # the orchestrator's default: none
+    assert "primary-data" not in levels["data"]["terraform_remote_state"]
+    assert not any("elasticfilesystem" in json.dumps(s) for s in permissions(levels).values())
 
 
 # -- the timeline -------------------------------------------------------------------------------------

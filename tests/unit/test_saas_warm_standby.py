@@ -1,7 +1,8 @@
 """Layer 1: saas prod's warm standby (the option its configuration offers, tests/configs/saas-warm-standby.yaml):
 the database keeps a cross-region replica, so its clients (the proxy, the services' `database:main`) sign in
 with a credentials secret the operator fills; every secret is replicated to eu-west-2, where the standby's
-services read the replicas; the standby runs its own Valkey, queues and database replica."""
+services read the replicas; Weaviate's file system is replicated there and the standby mounts the replica;
+the standby runs its own Valkey, queues and database replica."""
 
 from __future__ import annotations
 
@@ -130,3 +131,25 @@ def test_the_standby_services_read_the_replicas_and_decrypt_them(outdir):
     assert statements["DecryptThroughSecretsManager"]["resources"] == [f"${{{standby}.kms_key_secrets_replica_arn}}"]
     assert statements["DecryptThroughSecretsManager"]["condition"][0]["values"] == [
         "secretsmanager.eu-west-2.amazonaws.com"]
+
+
+def test_the_vectors_file_system_is_replicated_and_the_standby_mounts_the_replica(primary_data, standby_data):
+    (file_system_logical, _), = resources(primary_data, "aws_efs_file_system").items()
+    replication = only(primary_data, "aws_efs_replication_configuration")
+    assert replication["source_file_system_id"] == f"${{aws_efs_file_system.{file_system_logical}.id}}"
+    destination = replication["destination"]
+    storage_replica = next(k for k, v in resources(primary_data, "aws_kms_key").items()
+                           if v["description"] == "Replicated storage of saas-prod in eu-west-2")
+    assert destination == {"region": "eu-west-2", "kms_key_id": f"${{aws_kms_key.{storage_replica}.arn}}"}
+    replication_logical = next(iter(resources(primary_data, "aws_efs_replication_configuration")))
+    assert primary_data["output"]["file_system_vectors_replica_id"]["value"] == (
+        f"${{aws_efs_replication_configuration.{replication_logical}.destination[0].file_system_id}}")
+    # the standby makes no file system: mount targets and the access point around the replica
+    replica = f"${{{PRIMARY_DATA}.file_system_vectors_replica_id}}"
+    assert not resources(standby_data, "aws_efs_file_system")
+    assert only(standby_data, "aws_efs_mount_target")["file_system_id"] == replica
+    point = only(standby_data, "aws_efs_access_point")
+    assert (point["file_system_id"], point["root_directory"]["path"]) == (replica, "/weaviate")
+    assert standby_data["output"]["file_system_vectors_id"]["value"] == replica
+    parameters = {p["name"]: p["value"] for p in resources(standby_data, "aws_ssm_parameter").values()}
+    assert parameters["/saas/prod/data/file_system/vectors/id"] == replica
