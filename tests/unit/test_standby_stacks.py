@@ -74,8 +74,9 @@ def test_switching_the_standby_on_leaves_the_primary_stacks_as_they_were(standby
     assert "manage_master_user_password" not in source and "master_user_secret_kms_key_id" not in source
     assert with_standby["variable"]["cafe_master_password"]["ephemeral"] is True
     # the clients' sign-in moves from the managed secret to the operator's credentials secret, replicated to
-    # the standby under a key made there (the only output added)
-    assert set(with_standby["output"]) - set(without["output"]) == {"kms_key_secrets_replica_arn"}
+    # the standby under a key made there, and the shared file system is replicated there (the outputs added)
+    assert set(with_standby["output"]) - set(without["output"]) == {"kms_key_secrets_replica_arn",
+                                                                     "file_system_shared_replica_id"}
     (credentials_logical, credentials), = resources(with_standby, "aws_secretsmanager_secret").items()
     assert credentials["name"] == "cafe-dr/prod/database/cafe" and credentials["replica"][0]["region"] == "eu-central-1"
     assert with_standby["output"]["database_cafe_secret_arn"]["value"] == (
