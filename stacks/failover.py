@@ -224,8 +224,10 @@ class FailoverStack(StandbySite, PlatformStack):
         identifier = self._replica_identifier()
         if identifier is None:
             return {"kind": "none"}
-        return {"kind": "instance", "identifier": identifier,
-                "multi_az": self.primary.database_multi_az(self.database)}  # once promoted, as the primary was
+        spec = self.primary.data.databases[self.database]
+        return {"kind": "instance", "identifier": identifier,  # once promoted, as the primary was:
+                "multi_az": self.primary.database_multi_az(self.database),
+                "backup_retention_days": spec.backup_retention_days}
 
     def _fleets(self) -> list[dict[str, Any]]:
         """The standby's workloads, raised to the PRIMARY's capacity (min_size; max_size for the groups)."""

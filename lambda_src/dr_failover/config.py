@@ -59,6 +59,7 @@ class DatabaseConfig:
     global_cluster: str | None = None  # aurora-global: the global cluster identifier
     cluster_arn: str | None = None  # aurora-global: the standby (secondary) cluster's ARN
     multi_az: bool = False  # instance: once promoted, convert it to Multi-AZ (as the primary was)
+    backup_retention_days: int | None = None  # instance: the primary's, for a replica that keeps no backups
 
 
 @dataclass(frozen=True)
@@ -264,7 +265,7 @@ class _Parser:
         if kind == "none":
             return DatabaseConfig("none") if self.fields(name, text, "", item, ()) is not None else None
         if kind == "instance":
-            if self.fields(name, text, "", item, ("identifier",), ("multi_az",)) is None:
+            if self.fields(name, text, "", item, ("identifier",), ("multi_az", "backup_retention_days")) is None:
                 return None
             identifier = self.string_field(name, text, "", item, "identifier")
             if identifier is None:
@@ -282,7 +283,15 @@ class _Parser:
                     "give the standby replica's identifier (not its ARN or endpoint)",
                 )
                 return None
-            return DatabaseConfig("instance", identifier=identifier, multi_az=multi_az)
+            retention = item.get("backup_retention_days")
+            if retention is not None and (not isinstance(retention, int) or isinstance(retention, bool)
+                                          or not 1 <= retention <= 35):
+                self.problem(name, text, f"backup_retention_days={retention!r} is not 1 to 35",
+                             "set it to the primary's retention (data.databases.<name>.backup_retention_days), "
+                             "or leave it out")
+                return None
+            return DatabaseConfig("instance", identifier=identifier, multi_az=multi_az,
+                                  backup_retention_days=retention)
         if self.fields(name, text, "", item, ("global_cluster", "cluster_arn")) is None:
             return None
         global_cluster = self.string_field(name, text, "", item, "global_cluster")

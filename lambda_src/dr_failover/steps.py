@@ -261,10 +261,11 @@ def _promote_instance(run: Run) -> Outcome:
         _, note = _make_multi_az(run, db)
         return Outcome(DONE, f"{identifier} was already promoted; waited until {progress}{note}")
 
-    retention = int(db.get("BackupRetentionPeriod") or 0)
+    kept = int(db.get("BackupRetentionPeriod") or 0)  # a PostgreSQL replica keeps none: the primary's then
+    retention = kept or (run.config.database.backup_retention_days or 0)
     retention_note = (
-        f"keeping its {retention}-day backup retention"
-        if retention
+        f"keeping its {retention}-day backup retention" if kept
+        else f"with the primary's {retention}-day backup retention" if retention
         else "it had backups disabled, so RDS's default retention (1 day) applies: raise it after the failover"
     )
     if run.dry_run:

@@ -25,7 +25,8 @@ from modules.kms import EncryptionKey
 
 REPLICA_BACKUP_ENGINES = ("mysql",)
 """Engines whose cross-region replicas keep automated backups, so a promoted replica has point-in-time
-recovery at once; elsewhere the orchestrator sets the retention when it promotes."""
+recovery at once; elsewhere (PostgreSQL replicas have none) the orchestrator sets the retention when it
+promotes, and Terraform leaves it to the orchestrator afterwards."""
 
 
 @dataclass(frozen=True)
@@ -95,8 +96,10 @@ class DatabaseReplica(Construct):
                 monitoring_interval_seconds=props.monitoring_interval_seconds, monitoring_role=props.monitoring_role,
                 log_exports=spec.log_exports),
             # Terraform's only at creation: an apply never un-promotes the replica, nor undoes the Multi-AZ
-            # conversion the failover orchestrator asks for once it is promoted.
-            lifecycle=TerraformResourceLifecycle(ignore_changes=["replicate_source_db", "multi_az"]))
+            # conversion the failover orchestrator asks for once it is promoted, nor (where replicas keep no
+            # backups) the backup retention it sets then.
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["replicate_source_db", "multi_az"] + (
+                [] if props.engine in REPLICA_BACKUP_ENGINES else ["backup_retention_period"])))
 
     @property
     def endpoint(self) -> str:

@@ -47,9 +47,10 @@ def rds_cross_region_read_replica() -> None:
     shares the source's lists (tags, log exports, roles), its AZ, its DbiResourceId, its Multi-AZ and
     deletion protection (the provider sends MultiAZ only when true, so a single-AZ replica of a Multi-AZ
     primary re-plans multi_az true -> false forever) and its MasterUserSecret, which deleting the replica
-    then deletes from the primary. The patch builds the replica in the caller's region with containers of
-    its own and the request's defaults; everything else (engine, version, storage, names) still comes from
-    the source, as in AWS."""
+    then deletes from the primary. It also copies the source's backup retention, where AWS reports 0 for a
+    PostgreSQL replica (which keeps no automated backups). The patch builds the replica in the caller's
+    region with containers of its own and the request's defaults; everything else (engine, version, storage,
+    names) still comes from the source, as in AWS."""
     import copy
 
     from moto.core.utils import utcnow
@@ -72,6 +73,8 @@ def rds_cross_region_read_replica() -> None:
         replica.created = replica.instance_create_time = utcnow()
         replica.status = "available"
         replica.multi_az = replica.deletion_protection = False  # unless the request says so (update below)
+        if replica.engine == "postgres":  # PostgreSQL replicas keep no automated backups (retention 0)
+            replica.backup_retention_period = 0
         kwargs = {k: v for k, v in db_kwargs.items() if k != "backend"}
         replica.update(**kwargs)
         replica.set_as_replica()

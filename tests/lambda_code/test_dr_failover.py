@@ -836,6 +836,31 @@ def test_a_promotion_already_under_way_still_ends_multi_az(world: World, monkeyp
     assert world.replica()["MultiAZ"] is True
 
 
+def test_a_replica_without_backups_is_promoted_with_the_primarys_retention(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PostgreSQL replica keeps no automated backups (retention 0): promoting it without a retention would
+    leave RDS's 1-day default, so DATABASE carries the primary's and the promotion asks for it."""
+    world.client("rds").modify_db_instance(DBInstanceIdentifier="cafe-prod-replica", BackupRetentionPeriod=0,
+                                           ApplyImmediately=True)
+    monkeypatch.setenv("DATABASE", json.dumps({"kind": "instance", "identifier": "cafe-prod-replica",
+                                               "backup_retention_days": 14}))
+    dry = run(world, {"dry_run": True, "force": True})
+    assert "with the primary's 14-day backup retention" in dry["steps"][1]["detail"]
+    result = run(world)
+    assert result["status"] == "failed-over"
+    assert world.replica()["BackupRetentionPeriod"] == 14
+    assert "with the primary's 14-day backup retention" in result["steps"][1]["detail"]
+
+
+@pytest.mark.parametrize("retention", [0, 36, "7", True])
+def test_a_backup_retention_outside_rds_range_is_a_configuration_error(retention: object) -> None:
+    environment = {**valid_env(), "DATABASE": json.dumps({"kind": "instance", "identifier": "cafe-prod-replica",
+                                                          "backup_retention_days": retention})}
+    with pytest.raises(ConfigurationError, match=r"backup_retention_days=.* is not 1 to 35"):
+        Config.from_env(environment)
+
+
 def test_without_multi_az_the_promoted_replica_keeps_its_single_az(world: World) -> None:
     result = run(world)
     assert result["status"] == "failed-over" and world.replica()["MultiAZ"] is False

@@ -117,6 +117,9 @@ def test_the_standby_runs_its_own_cache_and_database_replica(standby_data):
     (replica,) = resources(standby_data, "aws_db_instance").values()
     assert replica["replicate_source_db"] == "arn:aws:rds:eu-west-1:123456789012:db:saas-prod-main"
     assert replica["multi_az"] is True
+    # a PostgreSQL replica keeps no backups; the orchestrator gives the promoted one the primary's, and keeps it
+    assert replica["backup_retention_period"] == 0
+    assert replica["lifecycle"]["ignore_changes"] == ["replicate_source_db", "multi_az", "backup_retention_period"]
     assert not resources(standby_data, "aws_db_proxy")  # RDS Proxy cannot front a read replica
 
 
