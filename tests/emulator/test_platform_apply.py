@@ -39,13 +39,15 @@ from tests.workdirs import emulator_workdir
 
 pytestmark = pytest.mark.emulator
 SCENARIOS = ("cafe-dr", "saas", "levels")
-ENVIRONMENTS = {"cafe-dr": "prod", "saas": "prod", "levels": "prod+warm-standby"}
-"""What each scenario applies: the shipped prod, or prod with the option it offers on (levels' warm standby,
-a superset of what it ships: the primary then founds an Aurora global database)."""
+ENVIRONMENTS = {"cafe-dr": "prod", "saas": "prod+warm-standby", "levels": "prod+warm-standby"}
+"""What each scenario applies: the shipped prod, or prod with the option it offers on (the warm standbys of
+levels and saas, supersets of what they ship: levels' primary then founds an Aurora global database, saas's
+replicates its secrets and file system)."""
 STANDBY_LAYERS = ("network", "data", "compute")
-STANDBY_APPLIED_HERE = {"levels"}
-"""Scenarios whose standby stacks this module applies; cafe-dr's are applied, failed over and checked by the
-drill (test_dr_drill.py), and saas offers no standby yet."""
+STANDBY_APPLIED_HERE = {"levels", "saas"}
+"""Scenarios whose standby stacks this module applies, after the primary's compute (the standby's load
+balancer takes the primary's origin secret from its state) and destroyed before it; cafe-dr's are applied,
+failed over and checked by the drill (test_dr_drill.py)."""
 
 
 @dataclass
@@ -108,105 +110,6 @@ def test_what_aws_reports_matches_the_data_tier(scenario):
     CHECKS[scenario.config.blueprint](scenario, _outputs(scenario.data))
 
 
-def _standby(scenario: Scenario) -> dict[str, TerraformWorkdir]:
-    if not scenario.standby:
-        pytest.skip(f"{scenario.config.blueprint}: its standby is not applied here (STANDBY_APPLIED_HERE: cafe-dr's "
-                    "by the drill, saas has none)")
-    return scenario.standby
-
-
-def test_standby_applies_and_plans_clean(scenario):
-    """The standby site after the primary's data: its network, the secondary cluster joining the global
-    database the primary founded, its queues, and its fleets at warm capacity reading them."""
-    for layer, workdir in _standby(scenario).items():
-        assert workdir.apply_then_plan() == 0, f"dr-{layer}:\n{workdir.last_plan_output}"
-
-
-def test_what_aws_reports_matches_the_standby(scenario):
-    standby = _standby(scenario)
-    config, region = scenario.config, scenario.config.regions.secondary
-    data = _outputs(standby["data"])
-    rds = scenario.client("rds", region)
-    (cluster,) = rds.describe_db_clusters(DBClusterIdentifier=data["database_main_identifier"])["DBClusters"]
-    assert cluster["DBClusterArn"] == data["database_main_arn"] and cluster["StorageEncrypted"] is True
-    assert cluster["KmsKeyId"] == data["kms_key_databases_arn"] and len(cluster["DBClusterMembers"]) == 2
-    (global_cluster,) = scenario.client("rds").describe_global_clusters(
-        GlobalClusterIdentifier=data["database_main_global_cluster_identifier"])["GlobalClusters"]
-    members = {m["DBClusterArn"]: m["IsWriter"] for m in global_cluster["GlobalClusterMembers"]}
-    primary_cluster = scenario.client("rds").describe_db_clusters()["DBClusters"][0]
-    assert members == {primary_cluster["DBClusterArn"]: True, data["database_main_arn"]: False}
-    ssm = scenario.client("ssm", region)
-    def parameter(name: str) -> str:
-        return ssm.get_parameter(Name=f"{config.parameter_prefix}/data/{name}", WithDecryption=True)["Parameter"][
-            "Value"]
-    assert parameter("database/main/endpoint") == cluster["Endpoint"]
-    assert parameter("dr/active_region") == config.regions.primary
-    assert parameter("bucket/uploads") == config.data_bucket_name("uploads", region)
-    sqs = scenario.client("sqs", region)
-    jobs = sqs.get_queue_attributes(QueueUrl=data["queue_jobs_url"], AttributeNames=["All"])["Attributes"]
-    assert jobs["KmsMasterKeyId"] == data["kms_key_messaging_arn"] and "deadLetterTargetArn" in jobs["RedrivePolicy"]
-    compute = _outputs(standby["compute"])
-    groups = {g["AutoScalingGroupName"]: g for g in scenario.client("autoscaling", region)
-              .describe_auto_scaling_groups()["AutoScalingGroups"]}
-    api, worker = groups[compute["fleet_api_group_name"]], groups[compute["fleet_worker_group_name"]]
-    assert (api["MinSize"], api["DesiredCapacity"], worker["MinSize"]) == (1, 1, 1)  # warm: half of 2, and of 1
-    alarm = scenario.client("cloudwatch", region).describe_alarms(
-        AlarmNames=["levels-prod-dr-worker-scale-out"])["MetricAlarms"][0]
-    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": data["queue_jobs_name"]}]
-
-
-def test_the_orchestrator_detaches_the_secondary_and_terraform_leaves_it(scenario):
-    """The failover's database step (lambda_src/dr_failover, kind aurora-global) against the global database
-    Terraform built: the secondary cluster leaves it and is writable; then dr-data plans no change (its
-    membership is Terraform's at creation only), so an apply mid-failover cannot re-attach it."""
-    from lambda_src.dr_failover.aws import AwsClients
-    from lambda_src.dr_failover.clock import Clock
-    from lambda_src.dr_failover.config import Config
-    from lambda_src.dr_failover.steps import DONE, SKIPPED, Run, promote_database
-
-    standby = _standby(scenario)
-    config, data = scenario.config, _outputs(standby["data"])
-    region = config.regions.secondary
-    account = config.account_id
-    environment = {  # the step reads DATABASE; the rest is what Config requires of a deployment
-        "PRIMARY_REGION": config.regions.primary, "STANDBY_REGION": region, "HEALTH_ALARM_NAME": "unused",
-        "DATABASE": json.dumps({"kind": "aurora-global", "global_cluster": data[
-            "database_main_global_cluster_identifier"], "cluster_arn": data["database_main_arn"]}),
-        "PARAMETERS": json.dumps({"active_region": data["active_region_parameter_name"],
-                                  "database_endpoint": f"{config.parameter_prefix}/data/database/main/endpoint"}),
-        "FLEETS": "[]", "TARGET_GROUP_ARNS": "[]", "POLL_SECONDS": "1", "WAIT_TIMEOUT_SECONDS": "60",
-        "DNS": json.dumps({"zone_id": "Z0UNUSED", "record_name": "api.levels.example.com",
-                           "standby_dns_name": "unused.elb.amazonaws.com", "gate_health_check_id": "unused"}),
-        "TOPIC_ARN": f"arn:aws:sns:{region}:{account}:unused"}
-    run = Run(config=Config.from_env(environment), aws=AwsClients(lambda service, region_name: scenario.client(
-        service, region_name)), clock=Clock())
-    first = promote_database(run)
-    assert first.status == DONE, first.detail
-    assert promote_database(run).status == SKIPPED  # idempotent: a retried run moves on
-    (global_cluster,) = scenario.client("rds").describe_global_clusters(
-        GlobalClusterIdentifier=data["database_main_global_cluster_identifier"])["GlobalClusters"]
-    assert data["database_main_arn"] not in {m["DBClusterArn"] for m in global_cluster["GlobalClusterMembers"]}
-    assert run.database_endpoint == data["database_main_endpoint"]  # the parameter's name already points there
-    assert standby["data"].plan(detailed_exitcode=True) == 0, standby["data"].last_plan_output
-
-
-def test_standby_destroys_cleanly(scenario):
-    standby = _standby(scenario)
-    region = scenario.config.regions.secondary
-    lift_load_balancer_deletion_protection(scenario.client("elbv2", region))
-    empty_named_buckets(scenario.client("s3", region), [_outputs(standby["compute"])["load_balancer_log_bucket_name"]])
-    standby["compute"].destroy()
-    rds = scenario.client("rds", region)
-    for cluster in rds.describe_db_clusters()["DBClusters"]:  # the runbook: protection lifted deliberately
-        rds.modify_db_cluster(DBClusterIdentifier=cluster["DBClusterIdentifier"], DeletionProtection=False,
-                              ApplyImmediately=True)
-    standby["data"].destroy()
-    assert not rds.describe_db_clusters()["DBClusters"]
-    standby["network"].destroy()
-    assert not scenario.client("ec2", region).describe_vpcs(Filters=[{"Name": "tag:Site", "Values": ["standby"]}])[
-        "Vpcs"]
-
-
 def _compute(scenario: Scenario) -> TerraformWorkdir:
     if scenario.compute is None:
         pytest.skip(f"{scenario.config.blueprint} has no compute section")
@@ -221,6 +124,209 @@ def test_compute_stack_applies_and_plans_clean(scenario):
 def test_what_aws_reports_matches_the_compute_tier(scenario):
     outputs = _outputs(_compute(scenario))  # skips first where there is no compute tier
     COMPUTE_CHECKS[scenario.config.blueprint](scenario, outputs)
+
+
+def _standby(scenario: Scenario) -> dict[str, TerraformWorkdir]:
+    if not scenario.standby:
+        pytest.skip(f"{scenario.config.blueprint}: its standby is not applied here (STANDBY_APPLIED_HERE: cafe-dr's "
+                    "by the drill, test_dr_drill.py)")
+    return scenario.standby
+
+
+def test_standby_applies_and_plans_clean(scenario):
+    """The standby site after the primary's data: its network, the secondary cluster joining the global
+    database the primary founded, its queues, and its fleets at warm capacity reading them."""
+    for layer, workdir in _standby(scenario).items():
+        assert workdir.apply_then_plan() == 0, f"dr-{layer}:\n{workdir.last_plan_output}"
+
+
+def test_what_aws_reports_matches_the_standby(scenario):
+    standby = _standby(scenario)
+    STANDBY_CHECKS[scenario.config.blueprint](scenario, _outputs(standby["data"]), _outputs(standby["compute"]))
+
+
+def _standby_parameter(scenario: Scenario, name: str) -> str:
+    """A parameter of the standby region's hierarchy (the same names as the primary's)."""
+    ssm = scenario.client("ssm", scenario.config.regions.secondary)
+    return ssm.get_parameter(Name=f"{scenario.config.parameter_prefix}/data/{name}", WithDecryption=True)[
+        "Parameter"]["Value"]
+
+
+def _check_levels_standby(scenario: Scenario, data: dict, compute: dict) -> None:
+    config, region = scenario.config, scenario.config.regions.secondary
+    rds = scenario.client("rds", region)
+    (cluster,) = rds.describe_db_clusters(DBClusterIdentifier=data["database_main_identifier"])["DBClusters"]
+    assert cluster["DBClusterArn"] == data["database_main_arn"] and cluster["StorageEncrypted"] is True
+    assert cluster["KmsKeyId"] == data["kms_key_databases_arn"] and len(cluster["DBClusterMembers"]) == 2
+    (global_cluster,) = scenario.client("rds").describe_global_clusters(
+        GlobalClusterIdentifier=data["database_main_global_cluster_identifier"])["GlobalClusters"]
+    members = {m["DBClusterArn"]: m["IsWriter"] for m in global_cluster["GlobalClusterMembers"]}
+    primary_cluster = scenario.client("rds").describe_db_clusters()["DBClusters"][0]
+    assert members == {primary_cluster["DBClusterArn"]: True, data["database_main_arn"]: False}
+    assert _standby_parameter(scenario, "database/main/endpoint") == cluster["Endpoint"]
+    assert _standby_parameter(scenario, "dr/active_region") == config.regions.primary
+    assert _standby_parameter(scenario, "bucket/uploads") == config.data_bucket_name("uploads", region)
+    sqs = scenario.client("sqs", region)
+    jobs = sqs.get_queue_attributes(QueueUrl=data["queue_jobs_url"], AttributeNames=["All"])["Attributes"]
+    assert jobs["KmsMasterKeyId"] == data["kms_key_messaging_arn"] and "deadLetterTargetArn" in jobs["RedrivePolicy"]
+    groups = {g["AutoScalingGroupName"]: g for g in scenario.client("autoscaling", region)
+              .describe_auto_scaling_groups()["AutoScalingGroups"]}
+    api, worker = groups[compute["fleet_api_group_name"]], groups[compute["fleet_worker_group_name"]]
+    assert (api["MinSize"], api["DesiredCapacity"], worker["MinSize"]) == (1, 1, 1)  # warm: half of 2, and of 1
+    alarm = scenario.client("cloudwatch", region).describe_alarms(
+        AlarmNames=["levels-prod-dr-worker-scale-out"])["MetricAlarms"][0]
+    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": data["queue_jobs_name"]}]
+
+
+def _check_saas_standby(scenario: Scenario, data: dict, compute: dict) -> None:
+    config, region = scenario.config, scenario.config.regions.secondary
+    rds = scenario.client("rds", region)
+    (replica,) = rds.describe_db_instances(DBInstanceIdentifier=data["database_main_identifier"])["DBInstances"]
+    primary_arn = scenario.client("rds").describe_db_instances(DBInstanceIdentifier="saas-prod-main")[
+        "DBInstances"][0]["DBInstanceArn"]
+    assert replica["ReadReplicaSourceDBInstanceIdentifier"] == primary_arn
+    assert (replica["StorageEncrypted"], replica["KmsKeyId"], replica["MultiAZ"]) == (
+        True, data["kms_key_databases_arn"], True)
+    assert _standby_parameter(scenario, "database/main/endpoint") == replica["Endpoint"]["Address"]
+    # every secret has its replica here, under the key the primary's data stack made for them
+    secrets = scenario.client("secretsmanager", region)
+    for arn in [data["database_main_secret_arn"], *data["secret_arns"].values()]:
+        described = secrets.describe_secret(SecretId=arn)
+        assert (described["PrimaryRegion"], described["KmsKeyId"]) == (
+            config.regions.primary, data["kms_key_secrets_replica_arn"]), arn
+    assert _standby_parameter(scenario, "secret/llm-api-key") == data["secret_arns"]["llm-api-key"]
+    assert _standby_parameter(scenario, "database/main/secret_arn") == data["database_main_secret_arn"]
+    (cache,) = scenario.client("elasticache", region).describe_replication_groups(
+        ReplicationGroupId=data["cache_valkey_replication_group_id"])["ReplicationGroups"]
+    assert cache["AtRestEncryptionEnabled"] is True and cache["TransitEncryptionEnabled"] is True
+    assert _standby_parameter(scenario, "cache/valkey/endpoint") == data["cache_valkey_endpoint"]
+    efs = scenario.client("efs", region)  # Weaviate's index: the replica, read-only until a failover
+    (replica_system,) = efs.describe_file_systems(FileSystemId=data["file_system_vectors_id"])["FileSystems"]
+    assert replica_system["FileSystemProtection"]["ReplicationOverwriteProtection"] == "REPLICATING"
+    assert replica_system["Encrypted"] is True
+    (replication,) = efs.describe_replication_configurations(FileSystemId=data["file_system_vectors_id"])[
+        "Replications"]
+    assert replication["SourceFileSystemRegion"] == config.regions.primary
+    assert len(efs.describe_mount_targets(FileSystemId=data["file_system_vectors_id"])["MountTargets"]) == 2
+    assert _standby_parameter(scenario, "file_system/vectors/id") == data["file_system_vectors_id"]
+    ecs = scenario.client("ecs", region)
+    names = ["frontend", "backend", "chatbot-api", "admin", "weaviate", "ai-worker"]
+    services = {s["serviceName"]: s["desiredCount"] for s in ecs.describe_services(
+        cluster=compute["cluster_name"], services=names)["services"]}
+    assert services == {"frontend": 1, "backend": 1, "chatbot-api": 1, "admin": 1, "weaviate": 1, "ai-worker": 1}
+    # CloudFront's origin name fails over to this load balancer, which takes the primary's origin secret
+    assert scenario.compute is not None
+    primary_secret = _outputs(scenario.compute)["origin_verify_secret"]
+    elbv2 = scenario.client("elbv2", region)
+    (balancer,) = elbv2.describe_load_balancers()["LoadBalancers"]
+    (https,) = [listener["ListenerArn"] for listener in elbv2.describe_listeners(
+        LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"] if listener["Port"] == 443]
+    headers = {tuple(condition["HttpHeaderConfig"]["Values"]) for rule in elbv2.describe_rules(ListenerArn=https)[
+        "Rules"] for condition in rule["Conditions"] if condition["Field"] == "http-header"}
+    assert headers == {(primary_secret,)} and compute["origin_verify_secret"] == primary_secret
+
+
+STANDBY_CHECKS: dict[str, Callable[[Scenario, dict, dict], None]] = {
+    "levels": _check_levels_standby, "saas": _check_saas_standby}
+
+
+def _file_systems(data: dict) -> list[str]:
+    """The standby's file-system replicas (file_system_<name>_id outputs), what FILE_SYSTEMS lists."""
+    return [value for name, value in data.items() if name.startswith("file_system_") and name.endswith("_id")
+            and "_access_point_" not in name]
+
+
+def _levels_database(scenario: Scenario, data: dict) -> tuple[dict, Callable[[], None]]:
+    """levels: the secondary cluster leaves the Aurora global database."""
+    def detached() -> None:
+        (global_cluster,) = scenario.client("rds").describe_global_clusters(
+            GlobalClusterIdentifier=data["database_main_global_cluster_identifier"])["GlobalClusters"]
+        assert data["database_main_arn"] not in {m["DBClusterArn"] for m in global_cluster["GlobalClusterMembers"]}
+    return {"kind": "aurora-global", "global_cluster": data["database_main_global_cluster_identifier"],
+            "cluster_arn": data["database_main_arn"]}, detached
+
+
+def _saas_database(scenario: Scenario, data: dict) -> tuple[dict, Callable[[], None]]:
+    """saas: the cross-region read replica is promoted to a standalone instance."""
+    def promoted() -> None:
+        (replica,) = scenario.client("rds", scenario.config.regions.secondary).describe_db_instances(
+            DBInstanceIdentifier=data["database_main_identifier"])["DBInstances"]
+        assert not replica.get("ReadReplicaSourceDBInstanceIdentifier") and replica["MultiAZ"] is True
+    return {"kind": "instance", "identifier": data["database_main_identifier"], "multi_az": True}, promoted
+
+
+FAILOVER_DATABASES: dict[str, Callable[[Scenario, dict], tuple[dict, Callable[[], None]]]] = {
+    "levels": _levels_database, "saas": _saas_database}
+"""The orchestrator's DATABASE for a scenario's standby (as the failover stack sets it), and the check that the
+database step did its work."""
+
+
+def test_the_orchestrator_makes_the_standby_writable_and_terraform_leaves_it(scenario):
+    """The failover's database step (lambda_src/dr_failover) against the standby Terraform built: levels'
+    secondary cluster leaves the global database, saas's replica is promoted; then dr-data plans no change
+    (what a failover changes is Terraform's at creation only), so an apply mid-failover undoes nothing."""
+    from lambda_src.dr_failover.aws import AwsClients
+    from lambda_src.dr_failover.clock import Clock
+    from lambda_src.dr_failover.config import Config
+    from lambda_src.dr_failover.steps import DONE, SKIPPED, Run, detach_file_systems, promote_database
+
+    standby = _standby(scenario)
+    config, data = scenario.config, _outputs(standby["data"])
+    region = config.regions.secondary
+    account = config.account_id
+    database, check = FAILOVER_DATABASES[config.blueprint](scenario, data)
+    environment = {  # the steps read DATABASE; the rest is what Config requires of a deployment
+        "PRIMARY_REGION": config.regions.primary, "STANDBY_REGION": region, "HEALTH_ALARM_NAME": "unused",
+        "DATABASE": json.dumps(database),
+        "PARAMETERS": json.dumps({"active_region": data["active_region_parameter_name"],
+                                  "database_endpoint": f"{config.parameter_prefix}/data/database/main/endpoint"}),
+        "FLEETS": "[]", "TARGET_GROUP_ARNS": "[]", "POLL_SECONDS": "1", "WAIT_TIMEOUT_SECONDS": "60",
+        "FILE_SYSTEMS": json.dumps(_file_systems(data)),
+        "DNS": json.dumps({"zone_id": "Z0UNUSED", "record_name": "api.example.com",
+                           "standby_dns_name": "unused.elb.amazonaws.com", "gate_health_check_id": "unused"}),
+        "TOPIC_ARN": f"arn:aws:sns:{region}:{account}:unused"}
+    run = Run(config=Config.from_env(environment), aws=AwsClients(lambda service, region_name: scenario.client(
+        service, region_name)), clock=Clock())
+    first = promote_database(run)
+    assert first.status == DONE, first.detail
+    assert promote_database(run).status == SKIPPED  # idempotent: a retried run moves on
+    check()
+    assert run.database_endpoint == data["database_main_endpoint"]  # the parameter's name already points there
+    if _file_systems(data):  # saas: Weaviate's replica leaves the replication and is writable
+        detached = detach_file_systems(run)
+        assert detached.status == DONE, detached.detail
+        assert detach_file_systems(run).status == SKIPPED
+        efs = scenario.client("efs", region)
+        for file_system in _file_systems(data):
+            (found,) = efs.describe_file_systems(FileSystemId=file_system)["FileSystems"]
+            assert found["FileSystemProtection"]["ReplicationOverwriteProtection"] == "ENABLED"
+    assert standby["data"].plan(detailed_exitcode=True) == 0, standby["data"].last_plan_output
+
+
+def test_standby_destroys_cleanly(scenario):
+    standby = _standby(scenario)
+    region = scenario.config.regions.secondary
+    lift_load_balancer_deletion_protection(scenario.client("elbv2", region))
+    empty_named_buckets(scenario.client("s3", region), [_outputs(standby["compute"])["load_balancer_log_bucket_name"]])
+    standby["compute"].destroy()
+    rds = scenario.client("rds", region)
+    for cluster in rds.describe_db_clusters()["DBClusters"]:  # the runbook: protection lifted deliberately
+        rds.modify_db_cluster(DBClusterIdentifier=cluster["DBClusterIdentifier"], DeletionProtection=False,
+                              ApplyImmediately=True)
+    for db in rds.describe_db_instances()["DBInstances"]:
+        if db["DeletionProtection"] and not db.get("DBClusterIdentifier"):
+            rds.modify_db_instance(DBInstanceIdentifier=db["DBInstanceIdentifier"], DeletionProtection=False,
+                                   ApplyImmediately=True)
+    replicas = _file_systems(_outputs(standby["data"]))
+    standby["data"].destroy()
+    assert not rds.describe_db_clusters()["DBClusters"] and not rds.describe_db_instances()["DBInstances"]
+    efs = scenario.client("efs", region)
+    for file_system in replicas:  # the runbook: the replica outlives its replication; deleted by hand
+        efs.delete_file_system(FileSystemId=file_system)
+    assert not efs.describe_file_systems()["FileSystems"]
+    standby["network"].destroy()
+    assert not scenario.client("ec2", region).describe_vpcs(Filters=[{"Name": "tag:Site", "Values": ["standby"]}])[
+        "Vpcs"]
 
 
 def _seed_edge(scenario: Scenario) -> None:
@@ -356,6 +462,15 @@ def _check_saas(scenario: Scenario, outputs: dict) -> None:
     secrets = scenario.client("secretsmanager").list_secrets()["SecretList"]
     names = {s["Name"] for s in secrets}
     assert {"saas/prod/jwt-signing-key", "saas/prod/llm-api-key"} <= names
+    if scenario.config.dr.enabled:  # the proxy signs in with the operator's credentials secret, replicated
+        (auth,) = proxy["Auth"]
+        assert auth["SecretArn"] == outputs["database_main_secret_arn"]
+        assert "saas/prod/database/main" in names
+        client = scenario.client("secretsmanager")
+        for secret in secrets:
+            status = client.describe_secret(SecretId=secret["ARN"])["ReplicationStatus"]
+            assert [(r["Region"], r["Status"]) for r in status] == [
+                (scenario.config.regions.secondary, "InSync")], secret["Name"]
     sqs = scenario.client("sqs")
     attributes = sqs.get_queue_attributes(QueueUrl=outputs["queue_ai_jobs_url"], AttributeNames=["All"])["Attributes"]
     assert attributes["KmsMasterKeyId"] and '"maxReceiveCount":3' in attributes["RedrivePolicy"].replace(" ", "")
@@ -442,6 +557,12 @@ def _check_saas_compute(scenario: Scenario, outputs: dict) -> None:
     assert rules["40"] == (("api.saas.example.com",), False, groups["chatbot-api"])
     assert rules["50000"] == ((), True, groups["frontend"])
     assert rules["default"] == ((), False, "fixed-response")
+    if scenario.config.dr.enabled:  # the failover gate's health check asks by the ALB's own name, headerless
+        assert rules.pop("49999") == (("/health",), False, groups["frontend"])
+        (health_rule,) = [r for r in elbv2.describe_rules(ListenerArn=https)["Rules"] if r["Priority"] == "49999"]
+        hosts = [c["HostHeaderConfig"]["Values"] for c in health_rule["Conditions"] if c["Field"] == "host-header"]
+        assert hosts == [[outputs["load_balancer_dns_name"]]]
+    assert sorted(rules) == ["10", "20", "30", "40", "50000", "default"]
     assert len(secret) == 36  # a uuid() drawn once: the re-plan above found nothing to change
     ecs = scenario.client("ecs")
     names = ["frontend", "backend", "chatbot-api", "admin", "weaviate", "ai-worker"]

@@ -280,7 +280,7 @@ def test_the_environment_is_the_orchestrators_contract_wired_to_the_producers(do
         "compute", "target_group_arns")
     assert variables["DATABASE"] == ('${jsonencode({"kind" = "instance", "identifier" = '
                                      'data.terraform_remote_state.data.outputs.database_cafe_identifier, '
-                                     '"multi_az" = true, "backup_retention_days" = 7})}')  # once promoted: as the primary
+                                     '"multi_az" = true, "backup_retention_days" = 7})}')  # promoted: as the primary
     assert evaluate(variables["PARAMETERS"]) == {"database_endpoint": "/cafe-dr/prod/data/database/cafe/endpoint",
                                                  "active_region": "/cafe-dr/prod/data/dr/active_region"}
     assert evaluate(variables["FLEETS"]) == [
