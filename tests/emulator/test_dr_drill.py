@@ -254,8 +254,9 @@ def test_the_standby_waits(drill: Drill) -> None:
     # The function: the environment Terraform wired from the producers' outputs.
     env = drill.function_environment()
     data, compute = drill.outputs("dr-data"), drill.outputs("dr-compute")
-    assert json.loads(env["DATABASE"]) == {"kind": "instance", "identifier": data["database_cafe_identifier"],
-                                           "multi_az": True}  # the primary is Multi-AZ: so is the promoted replica
+    assert json.loads(env["DATABASE"]) == {  # once promoted, as the primary: Multi-AZ, its backup retention
+        "kind": "instance", "identifier": data["database_cafe_identifier"], "multi_az": True,
+        "backup_retention_days": config.data.databases["cafe"].backup_retention_days}
     assert json.loads(env["PARAMETERS"]) == {
         "active_region": data["active_region_parameter_name"],
         "database_endpoint": f"{data['parameter_prefix']}/data/database/cafe/endpoint"}

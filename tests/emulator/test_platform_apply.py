@@ -435,8 +435,12 @@ def _check_cafe_dr(scenario: Scenario, outputs: dict) -> None:
     db = rds.describe_db_instances()["DBInstances"][0]
     assert db["MultiAZ"] is True and db["StorageEncrypted"] is True and db["Engine"] == "mysql"
     assert db["IAMDatabaseAuthenticationEnabled"] is True and db["PubliclyAccessible"] is False
-    # the source of the standby's replica: RDS may not manage its password (the operator's, write-only)
-    assert "MasterUserSecret" not in db and "database_cafe_secret_arn" not in outputs
+    # the source of the standby's replica: RDS may not manage its password (the operator's, write-only), and
+    # clients sign in with the operator's credentials secret, replicated to the standby region
+    assert "MasterUserSecret" not in db
+    credentials = scenario.client("secretsmanager").describe_secret(SecretId=outputs["database_cafe_secret_arn"])
+    assert credentials["Name"] == "cafe-dr/prod/database/cafe"
+    assert [r["Region"] for r in credentials["ReplicationStatus"]] == [scenario.config.regions.secondary]
     cache = scenario.client("elasticache").describe_replication_groups()["ReplicationGroups"][0]
     assert cache["AutomaticFailover"] == "enabled" and cache["TransitEncryptionEnabled"] is True
     assert cache["AtRestEncryptionEnabled"] is True
