@@ -22,7 +22,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_notification import S3BucketNotification
 from constructs import Construct
 
 from configuration import BlueprintConfig
-from configuration.data import Bucket
+from configuration.data import Bucket, FileSystem
 from modules.app_config import AppSecret, AppSecretProps, ParameterHierarchy, ParameterHierarchyProps, SecretReplica
 from modules.backup import BackupPlan, BackupPlanProps
 from modules.cache import ValkeyCache, ValkeyCacheProps, valkey_key_grants
@@ -464,7 +464,7 @@ class DataStack(DataTier):
             efs = SharedFileSystem(self, f"file-system-{name}", SharedFileSystemProps(
                 name=f"{config.name_prefix}-{name}", vpc_id=self.vpc_id, subnet_ids=self.data_subnet_ids,
                 client_security_group_ids=[self.app_security_group_id], encryption_key=self.key("storage"),
-                access_points={a: (p.path, p.uid, p.gid) for a, p in spec.access_points.items()},
+                access_points=access_point_specs(spec),
                 transition_to_ia_days=spec.transition_to_ia_days))
             self._publish_file_system(name, efs)
             if config.dr.enabled:
@@ -527,6 +527,11 @@ def _lifecycle(rule) -> LifecycleRule:
         id=rule.id, prefix=rule.prefix, transitions=[(t.days, t.storage_class) for t in rule.transitions],
         noncurrent_transitions=[(t.days, t.storage_class) for t in rule.noncurrent_transitions],
         noncurrent_expiration_days=rule.noncurrent_expiration_days, expiration_days=rule.expiration_days)
+
+
+def access_point_specs(spec: FileSystem) -> dict[str, tuple[str, int, int]]:
+    """A configured file system's access points as SharedFileSystemProps takes them: name -> (path, uid, gid)."""
+    return {name: (point.path, point.uid, point.gid) for name, point in spec.access_points.items()}
 
 
 def _sid(kind: str, name: str) -> str:

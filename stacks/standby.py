@@ -22,7 +22,7 @@ from modules.database.instance import iam_connect_statement
 from modules.file_system import SharedFileSystem, SharedFileSystemProps
 from stacks.base import StandbySite, variable
 from stacks.compute import ComputeStack
-from stacks.data import DataStack, DataTier, global_cluster_identifier, use_key_via
+from stacks.data import DataStack, DataTier, access_point_specs, global_cluster_identifier, use_key_via
 from stacks.network import NetworkStack
 
 ACTIVE_REGION_PARAMETER = "dr/active_region"
@@ -120,7 +120,7 @@ class StandbyDataStack(StandbySite, DataTier):
             efs = SharedFileSystem(self, f"file-system-{name}", SharedFileSystemProps(
                 name=f"{view.name_prefix}-{name}", vpc_id=self.vpc_id, subnet_ids=self.data_subnet_ids,
                 client_security_group_ids=[self.app_security_group_id], encryption_key=None,
-                access_points={a: (p.path, p.uid, p.gid) for a, p in spec.access_points.items()},
+                access_points=access_point_specs(spec),
                 existing_file_system_id=self.primary_data.get_string(f"file_system_{variable(name)}_replica_id"),
                 region=view.regions.primary, account_id=view.account_id, partition=self.partition))
             self._publish_file_system(name, efs)
