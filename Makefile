@@ -9,7 +9,7 @@ JOBS ?= 4
 # drill, each platform blueprint) overlap instead of queueing. Measured on a fresh clone: 39 min with 4,
 # against 55 with 2 (fewer tests then).
 
-.PHONY: setup services synth test test-fast lint scan bench clean
+.PHONY: setup services synth test test-fast lint scan bench clean modules diagrams docs
 
 setup: $(VENV)/.installed
 
@@ -37,6 +37,15 @@ lint: setup  ## ruff over the project's Python
 
 scan: synth  ## checkov over the synthesized stacks, accepted findings applied
 	$(PY) -m compliance.scan cdktf.out
+
+modules: setup  ## Terraform modules for HCL users, generated from the constructs into dist/terraform-modules/
+	$(PY) -m publishing.modules dist/terraform-modules
+
+diagrams: setup services  ## an architecture diagram per blueprint, drawn from its synthesized resources
+	$(PY) -m publishing.diagrams docs/blueprints
+
+docs: modules diagrams  ## module READMEs, diagrams, and the generated parts of docs/blueprints/<name>.md
+	$(PY) -m publishing.blueprint_docs docs/blueprints
 
 bench: setup  ## synth speed: lazy vs stock provider import
 	$(PY) bench/synth_speed.py

@@ -6,6 +6,7 @@ the backend and the remote-state sources, so what is tested is exactly what a us
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from tests.harness.terraform import (
@@ -83,4 +84,21 @@ def emulator_workdir(outdir: Path, stack: str, workdir: Path, endpoint_url: str)
         parts.append(local_backend_override(workdir / "terraform.tfstate"))
     copy.write_override(*parts)
     operator_inputs(copy)
+    return copy
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+ROOT_PROVIDER = {"provider": {"aws": [{}]}}
+"""An example's root module configures one default aws provider; the override builders match on that."""
+
+
+def example_workdir(name: str, modules: Path, root: Path, endpoint_url: str | None = None) -> TerraformWorkdir:
+    """examples/<name> copied beside a copy of the generated modules (its `source` is the relative
+    ../../dist/terraform-modules/<module>), with fake offline credentials, or wired to the emulator."""
+    shutil.copytree(modules, root / "dist" / "terraform-modules")
+    copy = TerraformWorkdir(EXAMPLES / name, root / "examples" / name)
+    if endpoint_url is None:
+        copy.write_override(offline_provider_overrides(ROOT_PROVIDER))
+    else:
+        copy.write_override(emulator_provider_overrides(ROOT_PROVIDER, endpoint_url))
     return copy

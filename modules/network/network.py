@@ -71,7 +71,7 @@ class NetworkProps:
     def __post_init__(self) -> None:
         if not 2 <= len(self.availability_zones) <= 4:
             raise ValueError(f"availability_zones={list(self.availability_zones)}; fix: give 2 to 4 zones")
-        if len({zone[-1] for zone in self.availability_zones}) != len(self.availability_zones):
+        if len(set(zone_keys(self.availability_zones))) != len(self.availability_zones):
             raise ValueError(f"availability_zones={list(self.availability_zones)} repeat a zone letter, which names "
                              "the subnets; fix: list distinct zones such as eu-west-1a, eu-west-1b")
         if self.nat_gateways not in ("per_az", "single"):
@@ -121,11 +121,11 @@ class Network(Construct):
         subnets: dict[str, list[Subnet]] = {}
         for tier, slots in layout.items():
             subnets[tier] = [
-                Subnet(self, f"{tier}-subnet-{zone[-1]}", vpc_id=self.vpc.id, availability_zone=zone,
+                Subnet(self, f"{tier}-subnet-{key}", vpc_id=self.vpc.id, availability_zone=zone,
                        cidr_block=self._subnet_cidr(slot.newbits, slot.netnum, slot.cidr),
                        map_public_ip_on_launch=False,  # even public: only ALB and NAT live there, with their own IPs
                        tags={"Name": f"{self.props.name_prefix}-{tier}-{zone}", "Tier": tier})
-                for zone, slot in zip(zones, slots, strict=False)]  # four slots reserved, len(zones) used
+                for zone, key, slot in zip(zones, zone_keys(zones), slots, strict=False)]  # 4 slots, len(zones) used
         return subnets
 
     def _subnet_cidr(self, newbits: int, netnum: int, literal: Callable[[str], str]) -> str:
@@ -140,22 +140,22 @@ class Network(Construct):
               gateway_id=igw.id)
         nat_zones = zones if self.props.nat_gateways == "per_az" else zones[:1]
         nats = []
-        for zone, subnet in zip(nat_zones, self.subnets["public"], strict=False):
-            eip = Eip(self, f"nat-ip-{zone[-1]}", domain="vpc", tags={"Name": f"{prefix}-nat-{zone}"},
+        for zone, key, subnet in zip(nat_zones, zone_keys(zones), self.subnets["public"], strict=False):
+            eip = Eip(self, f"nat-ip-{key}", domain="vpc", tags={"Name": f"{prefix}-nat-{zone}"},
                       depends_on=[igw])
-            nats.append(NatGateway(self, f"nat-{zone[-1]}", allocation_id=eip.allocation_id, subnet_id=subnet.id,
+            nats.append(NatGateway(self, f"nat-{key}", allocation_id=eip.allocation_id, subnet_id=subnet.id,
                                    tags={"Name": f"{prefix}-nat-{zone}"}, depends_on=[igw]))
         self.app_route_tables: list[RouteTable] = []
         data = RouteTable(self, "data-routes", vpc_id=self.vpc.id, tags={"Name": f"{prefix}-data-isolated"})
         self.data_route_tables = [data]  # no default route at all: the data tier cannot reach the internet
-        for index, zone in enumerate(zones):
-            app = RouteTable(self, f"app-routes-{zone[-1]}", vpc_id=self.vpc.id, tags={"Name": f"{prefix}-app-{zone}"})
+        for index, (zone, key) in enumerate(zip(zones, zone_keys(zones), strict=True)):
+            app = RouteTable(self, f"app-routes-{key}", vpc_id=self.vpc.id, tags={"Name": f"{prefix}-app-{zone}"})
             nat = nats[index] if self.props.nat_gateways == "per_az" else nats[0]
-            Route(self, f"app-default-route-{zone[-1]}", route_table_id=app.id,
+            Route(self, f"app-default-route-{key}", route_table_id=app.id,
                   destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)
             self.app_route_tables.append(app)
             for tier, table in (("public", public), ("app", app), ("data", data)):
-                RouteTableAssociation(self, f"{tier}-subnet-{zone[-1]}-association", route_table_id=table.id,
+                RouteTableAssociation(self, f"{tier}-subnet-{key}-association", route_table_id=table.id,
                                       subnet_id=self.subnets[tier][index].id)
 
     def _nacls(self) -> None:
@@ -222,6 +222,12 @@ class Network(Construct):
                         subnet_ids=self.app_subnet_ids, private_dns_enabled=True,
                         security_group_ids=[self.endpoint_security_group.id],
                         tags={"Name": f"{props.name_prefix}-{service}"})
+
+
+def zone_keys(zones: Sequence[str]) -> list[str]:
+    """What names a zone's resources: its letter (eu-west-1a -> a), or its position (az1, az2, ...) when the
+    zones are Terraform tokens, as in the generated HCL module, where the names are not known at synth."""
+    return [f"az{index}" if Token.is_unresolved(zone) else zone[-1] for index, zone in enumerate(zones, start=1)]
 
 
 def _prefix_length(vpc_cidr: str) -> int:

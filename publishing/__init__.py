@@ -1,0 +1,1 @@
+"""What the project publishes besides stacks: Terraform modules for HCL users, diagrams, blueprint docs."""
