@@ -35,3 +35,19 @@ def region_and_partition(scope):
     from cdktf_cdktf_provider_aws.data_aws_region import DataAwsRegion
 
     return DataAwsRegion(scope, "region").name, DataAwsPartition(scope, "partition").partition
+
+
+VPC_ID = ModuleVariable(
+    "vpc_id", "string", "ID of the VPC the module's security groups live in (the network module's `vpc_id`).",
+    validations=[Validation("can(regex(\"^vpc-[0-9a-f]+$\", var.vpc_id))",
+                            "vpc_id must look like vpc-0123abcd; fix: pass module.network.vpc_id.")])
+
+
+def subnet_ids(name: str, description: str, minimum: int = 2) -> ModuleVariable:
+    """Subnets spread over at least `minimum` AZs (high availability is the default, not an option)."""
+    return ModuleVariable(name, "list(string)", description, validations=[
+        Validation(f"length(var.{name}) >= {minimum}",
+                   f"{name} must list at least {minimum} subnets in different AZs; fix: pass the network "
+                   "module's subnet ids of one tier."),
+        Validation(f"alltrue([for id in var.{name} : can(regex(\"^subnet-[0-9a-f]+$\", id))])",
+                   f"{name} must hold subnet ids like subnet-0123abcd; fix: pass module.network.<tier>_subnet_ids.")])

@@ -26,8 +26,8 @@ def generated(tmp_path_factory) -> Path:
     return out
 
 
-def _files(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): p.read_text() for p in sorted(folder.rglob("*")) if p.is_file()}
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_the_committed_modules_are_what_the_generator_writes(generated):
@@ -113,3 +113,9 @@ def test_the_network_module_refuses_a_bad_cidr_and_a_wrong_zone_count(generated,
     message = " ".join(str(refused.value).split())
     assert "vpc_cidr must be an IPv4 /16" in message and "10.0.0.0/8" in message
     assert "must list exactly 3 zones" in message and "repeats a zone" in message
+
+
+def test_every_promised_module_is_generated():
+    from publishing.modules.catalog import REQUIRED_MODULES
+
+    assert set(REQUIRED_MODULES) <= set(NAMES)
