@@ -364,6 +364,7 @@ class DataStack(DataTier):
                     encryption_key=self.key("databases"), region=config.regions.primary,
                     account_id=config.account_id, credentials_secret_arn=credentials))
                 endpoint = proxy.endpoint
+                self.app_statements.append(proxy.iam_connect_policy_statement())  # how the services sign in
             self._publish_database(name, endpoint, db.port, credentials or db.master_secret_arn)
             self.export(f"database_{variable(name)}_identifier", db.instance.identifier, "string",
                         f"RDS identifier of the {name} database (CloudWatch dimension DBInstanceIdentifier)")
@@ -396,6 +397,7 @@ class DataStack(DataTier):
             credentials = self._credentials_secret(name) if config.dr.enabled else None
             self._publish_database(name, cluster.writer_endpoint, cluster.port,
                                    credentials or cluster.master_secret_arn)
+            self.app_statements.append(cluster.iam_connect_policy_statement("app"))
             if cluster.global_cluster is not None:
                 self.export(f"database_{variable(name)}_global_cluster_identifier",
                             cluster.global_cluster.global_cluster_identifier, "string",

@@ -9,6 +9,12 @@ from modules.network import Network, NetworkProps
 from stacks.base import PlatformStack
 
 
+def bastion_cidrs(config: BlueprintConfig) -> list[str]:
+    """The bastion's allow-list, which the public NACL must admit on port 22 too (or SSH never arrives)."""
+    bastion = config.compute.bastion if config.compute else None
+    return list(bastion.allowed_cidrs) if bastion else []
+
+
 class NetworkStack(PlatformStack):
     layer = "network"
 
@@ -22,7 +28,8 @@ class NetworkStack(PlatformStack):
             subnet_newbits=net.subnet_newbits.model_dump(), nat_gateways=net.nat_gateways,
             database_ports=net.database_ports,
             ephemeral_ports=(net.ephemeral_ports.from_port, net.ephemeral_ports.to_port),
-            flow_log_retention_days=net.flow_log_retention_days, interface_endpoints=net.interface_endpoints))
+            flow_log_retention_days=net.flow_log_retention_days, interface_endpoints=net.interface_endpoints,
+            ssh_cidrs=bastion_cidrs(config)))
         n = self.network
         self.export("vpc_id", n.vpc.id, "string", "ID of the VPC")
         self.export("vpc_cidr", n.vpc.cidr_block, "string", "IPv4 range of the VPC")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cdktf import Fn
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
     DataAwsIamPolicyDocumentStatement,
@@ -94,6 +95,7 @@ class DatabaseProxyProps:
 class DatabaseProxy(Construct):
     def __init__(self, scope: Construct, id: str, props: DatabaseProxyProps) -> None:
         super().__init__(scope, id)
+        self.props = props
         database = props.database
         secret_arn = props.credentials_secret_arn or database.master_secret_arn
         spec = engine(database.engine)
@@ -149,3 +151,14 @@ class DatabaseProxy(Construct):
     @property
     def arn(self) -> str:
         return self.proxy.arn
+
+    def iam_connect_policy_statement(self) -> DataAwsIamPolicyDocumentStatement:
+        """rds-db:connect through the proxy. AWS checks an IAM token for a proxy against the proxy's own id
+        (dbuser:prx-.../<user>), not the instance's; the proxy admits only the user of the one secret it holds,
+        so `*` after the proxy id names that user and no other."""
+        p = self.props
+        proxy_id = Fn.element(Fn.split(":", self.proxy.arn), 6)  # arn:aws:rds:<region>:<account>:db-proxy:prx-...
+        sid = "".join(w.capitalize() for w in p.name.replace("_", "-").split("-"))
+        return DataAwsIamPolicyDocumentStatement(
+            sid=f"ConnectThroughProxy{sid}", actions=["rds-db:connect"],
+            resources=[f"arn:{p.partition}:rds-db:{p.region}:{p.account_id}:dbuser:{proxy_id}/*"])

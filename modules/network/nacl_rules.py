@@ -1,6 +1,7 @@
 """Stateless per-tier rules: the second layer under security groups.
 
-public: HTTP/HTTPS from anywhere, return traffic, anything to the VPC (ALB to targets).
+public: HTTP/HTTPS from anywhere, SSH only from a bastion's allow-list, return traffic, anything to the VPC
+        (ALB to targets).
 app:    anything from inside the VPC, return traffic from the internet (through NAT), HTTP/HTTPS out.
 data:   only the database ports from the app subnets, and replies to them. Nothing else.
 Ephemeral ranges skip 3389 so no rule admits RDP from the internet, even by accident.
@@ -37,13 +38,14 @@ def _rules(kind, entries: Sequence[tuple[str, int, int, str]], first: int = 100)
 
 
 def tier_acls(vpc_cidr: str, app_subnet_cidrs: Sequence[str], database_ports: Sequence[int],
-              ephemeral: tuple[int, int]) -> dict[str, TierAcl]:
+              ephemeral: tuple[int, int], ssh_cidrs: Sequence[str] = ()) -> dict[str, TierAcl]:
     returns_from_anywhere = [("tcp", lo, hi, ANYWHERE) for lo, hi in port_ranges_without_rdp(*ephemeral)]
     web_out = [("tcp", 443, 443, ANYWHERE), ("tcp", 80, 80, ANYWHERE)]
     whole_vpc = [("-1", 0, 0, vpc_cidr)]
     public = TierAcl(
         ingress=_rules(NetworkAclIngress, [("tcp", 443, 443, ANYWHERE), ("tcp", 80, 80, ANYWHERE),
-                                           *returns_from_anywhere]),
+                                           *returns_from_anywhere,
+                                           *[("tcp", 22, 22, cidr) for cidr in ssh_cidrs]]),
         egress=_rules(NetworkAclEgress, [*web_out, ("tcp", ephemeral[0], ephemeral[1], ANYWHERE),
                                          *whole_vpc]))
     app = TierAcl(

@@ -67,6 +67,9 @@ class NetworkProps:
     """Default a year: long enough for an incident investigation or an audit."""
     interface_endpoints: Sequence[str] = ()
     """Interface endpoint services (ssm, logs, ...) placed in the app tier, reachable from the VPC on 443."""
+    ssh_cidrs: Sequence[str] = ()
+    """Ranges the public tier's NACL admits on port 22: a bastion's allow-list. Default none: no SSH at all
+    (Session Manager needs no inbound port); the bastion's security group is the first layer."""
 
     def __post_init__(self) -> None:
         if not 2 <= len(self.availability_zones) <= 4:
@@ -79,6 +82,9 @@ class NetworkProps:
         if len(self.availability_zones) * len(self.database_ports) > 18:
             raise ValueError(f"{len(self.availability_zones)} AZs x {len(self.database_ports)} database ports "
                              "exceed the 20 rules an AWS NACL direction allows; fix: list fewer database_ports")
+        if len(self.ssh_cidrs) > 14:
+            raise ValueError(f"ssh_cidrs={list(self.ssh_cidrs)}: {len(self.ssh_cidrs)} ranges and the public tier's 6 "
+                             "other rules exceed the 20 an AWS NACL direction allows; fix: list 14 ranges or fewer")
 
 
 class Network(Construct):
@@ -165,7 +171,8 @@ class Network(Construct):
                           lifecycle=TerraformResourceLifecycle(ignore_changes=["subnet_ids"]))
         acls: Mapping[str, TierAcl] = tier_acls(
             vpc_cidr=self.vpc.cidr_block, app_subnet_cidrs=[s.cidr_block for s in self.subnets["app"]],
-            database_ports=self.props.database_ports, ephemeral=self.props.ephemeral_ports)
+            database_ports=self.props.database_ports, ephemeral=self.props.ephemeral_ports,
+            ssh_cidrs=self.props.ssh_cidrs)
         self.nacls = {tier: NetworkAcl(self, f"{tier}-nacl", vpc_id=self.vpc.id,
                                        subnet_ids=[s.id for s in self.subnets[tier]],
                                        ingress=acl.ingress, egress=acl.egress,

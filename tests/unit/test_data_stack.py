@@ -221,3 +221,25 @@ def test_every_kms_key_rotates(data):
     for key, document in data.items():
         keys = resources(document, "aws_kms_key").values()
         assert keys and all(k["enable_key_rotation"] is True for k in keys), key
+
+
+def _connect_resources(document, policy_name: str) -> list[str]:
+    policies = {p["name"]: p for p in resources(document, "aws_iam_policy").values()}
+    statements = policy_document(document, policies[policy_name]["policy"])["statement"]
+    return [r for s in statements if s["actions"] == ["rds-db:connect"] for r in s["resources"]]
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_levels_app_servers_may_sign_in_to_their_aurora_cluster_as_app(data, environment):
+    """Aurora's IAM sign-in needs rds-db:connect on the cluster's resource id, as the app user only."""
+    connect = _connect_resources(data[("levels", environment)], f"levels-{environment}-app-data-access")
+    assert connect == ["arn:aws:rds-db:us-east-1:123456789012:dbuser:"
+                       "${aws_rds_cluster.aurora-main_cluster_177B49C6.cluster_resource_id}/app"]
+
+
+def test_saas_services_sign_in_through_the_proxy_by_its_own_id(data):
+    """IAM tokens for RDS Proxy are checked against the proxy's prx- id, for the user of the one secret it holds."""
+    connect = _connect_resources(data[("saas", "prod")], "saas-prod-app-data-access")
+    proxy = ('arn:aws:rds-db:eu-west-1:123456789012:dbuser:'
+             '${element(split(":", aws_db_proxy.database-main-proxy_8A81DA5C.arn), 6)}/*')
+    assert proxy in connect

@@ -205,3 +205,15 @@ def test_stack_exports_its_contract(prod):
     assert set(prod["output"]) == {"vpc_id", "vpc_cidr", "availability_zones", "public_subnet_ids",
                                    "app_subnet_ids", "data_subnet_ids", "app_route_table_ids",
                                    "data_route_table_ids", "flow_log_group_name", "app_security_group_id"}
+
+
+@pytest.mark.parametrize("blueprint", ["cafe-nimbus", "levels"])
+def test_the_public_nacl_admits_ssh_from_the_bastion_allow_list_only(synthesized, blueprint):
+    """A bastion's security group alone is not enough: the stateless NACL would drop port 22 before it."""
+    from configuration import load
+    from tests.support import stack_document
+
+    allowed = load(blueprint, "prod").compute.bastion.allowed_cidrs
+    ingress = _acl(stack_document(synthesized[(blueprint, "prod")], "network"), "public")["ingress"]
+    ssh = sorted(r["cidr_block"] for r in ingress if _opens(r, 22))
+    assert ssh == sorted(allowed) and "0.0.0.0/0" not in ssh
