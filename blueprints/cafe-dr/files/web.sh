@@ -9,6 +9,7 @@ get() { aws ssm get-parameter --name "$PREFIX/$1" --with-decryption --query Para
 umask 077
 {
   echo "DB_HOST=$(get data/database/cafe/endpoint)"
+  echo "DB_PORT=$(get data/database/cafe/port)"
   echo "DB_NAME=$(get app/app_name)"
   echo "ACTIVE_REGION=$(get data/dr/active_region || echo primary)"
 } > /etc/cafe.env

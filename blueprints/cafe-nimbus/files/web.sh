@@ -9,6 +9,7 @@ get() { aws ssm get-parameter --name "$PREFIX/$1" --with-decryption --query Para
 umask 077
 {
   echo "DB_HOST=$(get data/database/orders/endpoint)"
+  echo "DB_PORT=$(get data/database/orders/port)"
   echo "DB_NAME=cafe"
 } > /etc/cafe.env
 chown apache /etc/cafe.env
