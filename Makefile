@@ -9,7 +9,8 @@ JOBS ?= 4
 # drill, each platform blueprint) overlap instead of queueing. Measured on a fresh clone: 39 min with 4,
 # against 55 with 2 (fewer tests then).
 
-.PHONY: setup services synth test test-fast lint scan bench clean modules diagrams docs
+.PHONY: setup services synth test test-fast lint scan bench clean modules diagrams docs scan-sarif stacks plan apply \
+	apply-all
 
 setup: $(VENV)/.installed
 
@@ -37,6 +38,21 @@ lint: setup  ## ruff over the project's Python
 
 scan: synth  ## checkov over the synthesized stacks, accepted findings applied
 	$(PY) -m compliance.scan cdktf.out
+
+scan-sarif: synth  ## make scan, also writing what it fails on as SARIF (cdktf.out/checkov.sarif, code scanning)
+	$(PY) -m compliance.scan cdktf.out --sarif cdktf.out/checkov.sarif
+
+stacks:  ## the synthesized stacks CI plans, in apply order, as JSON (the pull-request workflow's plan matrix)
+	@$(PYTHON) -m scripts.stack_order cdktf.out
+
+plan:  ## terraform init + plan of one synthesized stack, no state lock: make plan STACK=<name>
+	$(PYTHON) -m scripts.terraform_stack plan "$(STACK)"
+
+apply:  ## terraform init + plan + apply of one stack of the synthesized ENV: make apply STACK=<name> ENV=<env>
+	$(PYTHON) -m scripts.terraform_stack apply "$(STACK)" --expect-env "$(ENV)"
+
+apply-all:  ## every stack CI applies, in platform.json's order, stopping at the first failure (ENV=<env>)
+	$(PYTHON) -m scripts.terraform_stack apply-all --expect-env "$(ENV)"
 
 modules: setup  ## Terraform modules for HCL users, generated from the constructs into dist/terraform-modules/
 	$(PY) -m publishing.modules dist/terraform-modules

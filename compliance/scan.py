@@ -1,11 +1,12 @@
 """Run checkov on synthesized stacks and fail on anything not accepted, with a reason, in one file.
 
-    python -m compliance.scan cdktf.out [more output folders ...]
+    python -m compliance.scan cdktf.out [more output folders ...] [--sarif checkov.sarif]
 
 Terraform JSON has no inline suppression comments, so acceptances live in accepted_findings.yaml,
 each scoped to one check, a resource pattern and a stack pattern. `--framework terraform_json` is
 essential: `terraform` finds no checks in cdk.tf.json and would pass silently, so a scan that
-passed zero checks is itself a failure.
+passed zero checks is itself a failure. `--sarif` also writes what the scan fails on as SARIF
+(compliance/sarif.py) for GitHub code scanning: the same verdict, accepted findings applied.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ class Finding:
     resource: str
     stack: str
     name: str
+    path: str = ""
+    """The scanned file (checkov's file_abs_path)."""
+    lines: tuple[int, int] = (1, 1)
+    """First and last line of the resource in that file."""
 
 
 @dataclass
@@ -51,6 +56,7 @@ class ScanResult:
     accepted: list[tuple[Finding, Acceptance]] = field(default_factory=list)
     unused: list[Acceptance] = field(default_factory=list)
     parsing_errors: list[str] = field(default_factory=list)
+    checkov_version: str = ""
 
     @property
     def ok(self) -> bool:
@@ -92,10 +98,13 @@ def scan(output_dirs: list[Path], acceptances: list[Acceptance] | None = None) -
         for report in run_checkov(stacks_root):
             summary = report.get("summary", {})
             result.passed += summary.get("passed", 0)
+            result.checkov_version = summary.get("checkov_version", result.checkov_version)
             result.parsing_errors += report.get("results", {}).get("parsing_errors", [])
             for raw in report.get("results", {}).get("failed_checks", []):
+                first, last = (raw.get("file_line_range") or [1, 1])[:2]
                 finding = Finding(check=raw["check_id"], resource=raw["resource"],
-                                  stack=Path(raw["file_path"]).parent.name, name=raw.get("check_name", ""))
+                                  stack=Path(raw["file_path"]).parent.name, name=raw.get("check_name", ""),
+                                  path=raw.get("file_abs_path") or raw["file_path"], lines=(first, last))
                 match = next((i for i, a in enumerate(acceptances) if a.covers(finding)), None)
                 if match is None:
                     result.failed.append(finding)
@@ -109,8 +118,15 @@ def scan(output_dirs: list[Path], acceptances: list[Acceptance] | None = None) -
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("outputs", nargs="+", type=Path, help="synthesized output folders (cdktf.out)")
+    parser.add_argument("--sarif", type=Path, metavar="FILE",
+                        help="also write the findings the scan fails on as SARIF 2.1.0 (GitHub code scanning)")
     args = parser.parse_args(argv)
     result = scan(args.outputs)
+    if args.sarif:
+        from compliance.sarif import write_sarif  # here: compliance.sarif imports this module
+
+        write_sarif(result, args.sarif)
+        print(f"SARIF: {len(result.failed)} results in {args.sarif}")
     for finding in result.failed:
         print(f"FAILED {finding.check} {finding.stack}/{finding.resource}: {finding.name}")
     for error in result.parsing_errors:
