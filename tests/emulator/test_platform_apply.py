@@ -3,7 +3,9 @@ that together use every kind of store and workload: cafe-dr (RDS MySQL Multi-AZ,
 parameters, backup with a cross-region copy), saas (PostgreSQL behind RDS Proxy, Valkey, secrets,
 queues; five Fargate services and a Spot worker behind an HTTPS load balancer with WAF) and levels
 (Aurora with readers and reader autoscaling, a bucket per asset class with replication and
-notifications; API and queue-worker EC2 fleets, a bastion).
+notifications; API and queue-worker EC2 fleets, a bastion), plus notebookly (seed 004: RDS MySQL, the
+assets bucket, a step-scaled fleet) and cafe-nimbus (seed 000: the orders database, the replicated static
+site bucket, a golden-image fleet and the bastion), so that every blueprint's prod applies here.
 
 Each blueprint is one scenario on its own moto server and xdist worker group: the network is applied
 first, then the data stack, then compute (each reads the exports below it through the real S3 remote
@@ -38,8 +40,9 @@ from tests.support import load_environment
 from tests.workdirs import emulator_workdir
 
 pytestmark = pytest.mark.emulator
-SCENARIOS = ("cafe-dr", "saas", "levels")
-ENVIRONMENTS = {"cafe-dr": "prod", "saas": "prod+warm-standby", "levels": "prod+warm-standby"}
+SCENARIOS = ("cafe-dr", "saas", "levels", "notebookly", "cafe-nimbus")
+ENVIRONMENTS = {"cafe-dr": "prod", "saas": "prod+warm-standby", "levels": "prod+warm-standby",
+                "notebookly": "prod", "cafe-nimbus": "prod"}
 """What each scenario applies: the shipped prod, or prod with the option it offers on (the warm standbys of
 levels and saas, supersets of what they ship: levels' primary then founds an Aurora global database, saas's
 replicates its secrets and file system)."""
@@ -128,8 +131,9 @@ def test_what_aws_reports_matches_the_compute_tier(scenario):
 
 def _standby(scenario: Scenario) -> dict[str, TerraformWorkdir]:
     if not scenario.standby:
-        pytest.skip(f"{scenario.config.blueprint}: its standby is not applied here (STANDBY_APPLIED_HERE: cafe-dr's "
-                    "by the drill, test_dr_drill.py)")
+        reason = ("its standby is applied, failed over and checked by the drill (test_dr_drill.py)"
+                  if scenario.config.dr.enabled else "its prod has no standby (dr.strategy: none)")
+        pytest.skip(f"{scenario.config.blueprint}: {reason}")
     return scenario.standby
 
 
@@ -496,8 +500,51 @@ def _check_levels(scenario: Scenario, outputs: dict) -> None:
     assert (targets["ScalableTargets"][0]["MinCapacity"], targets["ScalableTargets"][0]["MaxCapacity"]) == (2, 5)
 
 
+def _managed_mysql(scenario: Scenario, outputs: dict, name: str, retention: int) -> dict:
+    """A MySQL database with no standby: Multi-AZ, encrypted, private, IAM auth, and the master password
+    managed by RDS in Secrets Manager (published for the app), never in state or configuration."""
+    db = scenario.client("rds").describe_db_instances()["DBInstances"][0]
+    assert db["MultiAZ"] is True and db["StorageEncrypted"] is True and db["Engine"] == "mysql"
+    assert db["IAMDatabaseAuthenticationEnabled"] is True and db["PubliclyAccessible"] is False
+    assert db["BackupRetentionPeriod"] == retention and db["DeletionProtection"] is True
+    assert db["MasterUserSecret"]["SecretArn"] == outputs[f"database_{name}_secret_arn"]
+    return db
+
+
+def _backup_copies_to_the_secondary_region(scenario: Scenario) -> None:
+    backup = scenario.client("backup")
+    plan_id = backup.list_backup_plans()["BackupPlansList"][0]["BackupPlanId"]
+    rule = backup.get_backup_plan(BackupPlanId=plan_id)["BackupPlan"]["Rules"][0]
+    assert f":{scenario.config.regions.secondary}:" in rule["CopyActions"][0]["DestinationBackupVaultArn"]
+
+
+def _check_notebookly(scenario: Scenario, outputs: dict) -> None:
+    """Seed 004: RDS MySQL Multi-AZ with 7-day backups; the assets bucket moves objects to Glacier at 90 days."""
+    db = _managed_mysql(scenario, outputs, "main", retention=7)
+    assert (db["DBInstanceClass"], db["AllocatedStorage"]) == ("db.t4g.medium", 20)
+    s3 = scenario.client("s3")
+    assets = outputs["bucket_static_assets_name"]
+    rules = s3.get_bucket_lifecycle_configuration(Bucket=assets)["Rules"]
+    assert {(t["Days"], t["StorageClass"]) for r in rules for t in r.get("Transitions", [])} == {(90, "GLACIER")}
+    assert s3.get_bucket_versioning(Bucket=assets)["Status"] == "Enabled"
+    assert all(s3.get_public_access_block(Bucket=assets)["PublicAccessBlockConfiguration"].values())
+    _backup_copies_to_the_secondary_region(scenario)
+
+
+def _check_cafe_nimbus(scenario: Scenario, outputs: dict) -> None:
+    """Seed 000: the orders database, and the static-site bucket replicated to the second region from day one."""
+    _managed_mysql(scenario, outputs, "orders", retention=14)
+    s3 = scenario.client("s3")
+    site = outputs["bucket_static_site_name"]
+    (rule,) = s3.get_bucket_replication(Bucket=site)["ReplicationConfiguration"]["Rules"]
+    assert rule["Status"] == "Enabled" and rule["Destination"]["Bucket"].endswith(f"{site}-us-west-2")
+    assert all(s3.get_public_access_block(Bucket=site)["PublicAccessBlockConfiguration"].values())
+    _backup_copies_to_the_secondary_region(scenario)
+
+
 CHECKS: dict[str, Callable[[Scenario, dict], None]] = {
-    "cafe-dr": _check_cafe_dr, "saas": _check_saas, "levels": _check_levels}
+    "cafe-dr": _check_cafe_dr, "saas": _check_saas, "levels": _check_levels, "notebookly": _check_notebookly,
+    "cafe-nimbus": _check_cafe_nimbus}
 
 
 
@@ -647,5 +694,47 @@ def _check_cafe_dr_compute(scenario: Scenario, outputs: dict) -> None:
     assert "data/database/cafe/endpoint" in boot and "amazon-cloudwatch-agent-ctl" in boot
 
 
+def _web_fleet(scenario: Scenario, outputs: dict, sizes: tuple[int, int]) -> dict:
+    """The web fleet behind the HTTPS load balancer's default action, across both AZs, ELB-health-checked."""
+    https = _check_load_balancer(scenario, outputs)
+    elbv2 = scenario.client("elbv2")
+    (default,) = elbv2.describe_listeners(ListenerArns=[https])["Listeners"][0]["DefaultActions"]
+    assert default["TargetGroupArn"] == outputs["target_group_arns"]["web"]
+    (fleet,) = scenario.client("autoscaling").describe_auto_scaling_groups(
+        AutoScalingGroupNames=[outputs["fleet_web_group_name"]])["AutoScalingGroups"]
+    assert (fleet["MinSize"], fleet["MaxSize"], fleet["HealthCheckType"]) == (*sizes, "ELB")
+    assert fleet["TargetGroupARNs"] == [outputs["target_group_arns"]["web"]]
+    assert len(fleet["VPCZoneIdentifier"].split(",")) == 2
+    return fleet
+
+
+def _check_notebookly_compute(scenario: Scenario, outputs: dict) -> None:
+    """Seed 004: ASG 2-10 adding an instance at CPU > 70 % for 5 minutes and removing one below 30 % for 15, each
+    direction with its own cooldown (simple scaling: the policy type that has one)."""
+    fleet = _web_fleet(scenario, outputs, (2, 10))
+    policies = scenario.client("autoscaling").describe_policies(AutoScalingGroupName=fleet["AutoScalingGroupName"])
+    assert sorted((p["PolicyType"], p["ScalingAdjustment"], p["Cooldown"]) for p in policies["ScalingPolicies"]) == [
+        ("SimpleScaling", -1, 600), ("SimpleScaling", 1, 300)]
+    alarms = {a["AlarmName"]: a for a in scenario.client("cloudwatch").describe_alarms(
+        AlarmNamePrefix="notebookly-prod-web")["MetricAlarms"] if a["MetricName"] == "CPUUtilization"}
+    thresholds = sorted((a["Threshold"], a["Period"] * a["EvaluationPeriods"]) for a in alarms.values())
+    assert thresholds == [(30.0, 900), (70.0, 300)]
+
+
+def _check_cafe_nimbus_compute(scenario: Scenario, outputs: dict) -> None:
+    """Seed 000: a CPU-tracking fleet of 2-6 on the golden LAMP image, and a bastion reachable only from the
+    office range (Session Manager first; SSH from the allow-list)."""
+    fleet = _web_fleet(scenario, outputs, (2, 6))
+    (policy,) = scenario.client("autoscaling").describe_policies(
+        AutoScalingGroupName=fleet["AutoScalingGroupName"])["ScalingPolicies"]
+    assert policy["PolicyType"] == "TargetTrackingScaling"
+    assert policy["TargetTrackingConfiguration"]["TargetValue"] == 60.0
+    bastions = scenario.client("ec2").describe_instances(Filters=[
+        {"Name": "tag:Name", "Values": ["cafe-nimbus-prod-bastion*"]},
+        {"Name": "instance-state-name", "Values": ["running", "pending"]}])["Reservations"]
+    assert len(bastions) == 1
+
+
 COMPUTE_CHECKS: dict[str, Callable[[Scenario, dict], None]] = {
-    "cafe-dr": _check_cafe_dr_compute, "saas": _check_saas_compute, "levels": _check_levels_compute}
+    "cafe-dr": _check_cafe_dr_compute, "saas": _check_saas_compute, "levels": _check_levels_compute,
+    "notebookly": _check_notebookly_compute, "cafe-nimbus": _check_cafe_nimbus_compute}
