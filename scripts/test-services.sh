@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Make sure the database server binaries the Lambda-code tests need are installed (PostgreSQL, MariaDB).
+# Make sure the database server binaries the Lambda-code tests need are installed (PostgreSQL, MariaDB),
+# and Graphviz's `dot`, which `make diagrams` (publishing/diagrams.py) renders the architecture pictures with.
 # Idempotent: installs only what is missing. It never starts a service: tests/lambda_code starts its own
 # throwaway servers on free ports and stops them at the end of the session.
 set -euo pipefail
@@ -61,4 +62,11 @@ if have_binary mariadbd && have_binary mariadb-install-db; then
 else
     echo "test-services: installing MariaDB"
     apt_install mariadb-server
+fi
+
+if have_binary dot; then
+    echo "test-services: Graphviz (dot) present"
+else
+    echo "test-services: installing Graphviz"
+    apt_install graphviz
 fi
