@@ -1,5 +1,6 @@
 """The failover stack (issue 6): the DR failover orchestrator (lambda_src/dr_failover) in the standby region,
-and the trigger that starts it when the primary goes down.
+and the trigger that starts it when the primary goes down (modules.failover.FailoverOrchestrator), filled from
+the configuration and the other stacks' outputs.
 
 Built from the standby view of the configuration (BlueprintConfig.standby()): its provider is in
 regions.secondary, its names carry '-dr' and its state lives under <blueprint>/<env>/standby/, beside the
@@ -29,39 +30,17 @@ other standby stacks. Only environments with a dr.strategy have it.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from cdktf import Fn, TerraformProvider
-from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
-    DataAwsIamPolicyDocument,
-    DataAwsIamPolicyDocumentStatement,
-    DataAwsIamPolicyDocumentStatementCondition,
-    DataAwsIamPolicyDocumentStatementPrincipals,
-)
-from cdktf_cdktf_provider_aws.lambda_function_event_invoke_config import LambdaFunctionEventInvokeConfig
-from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
-from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
-from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
-from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocumentStatement
 from constructs import Construct
 
 from configuration import BlueprintConfig
 from lambda_src.packaging import DR_FAILOVER_DISTRIBUTIONS, staged_once
-from modules.firewall import WorkloadSecurityGroup, WorkloadSecurityGroupProps
-from modules.function import FunctionVpc, ServerlessFunction, ServerlessFunctionProps, function_log_key_grant
-from modules.kms import EncryptionKey, EncryptionKeyProps
-from modules.monitoring import (
-    AlarmSet,
-    AlarmSetProps,
-    AlarmTopic,
-    AlarmTopicProps,
-    alarm_topic_key_grants,
-    dead_letter_alarm,
-    function_alarms,
-)
+from modules.failover import HANDLER, HEALTH_ALARM_REGION, FailoverOrchestrator, FailoverOrchestratorProps, permissions
+from modules.monitoring import dead_letter_alarm
 from stacks.base import PlatformStack, StandbySite, variable
 from stacks.compute import ComputeStack
 from stacks.data import DataStack
@@ -69,18 +48,8 @@ from stacks.edge import EdgeStack
 from stacks.network import NetworkStack
 
 DR_FAILOVER_SOURCE = Path(__file__).resolve().parents[1] / "lambda_src" / "dr_failover"
-HANDLER = "dr_failover.handler.handler"
-HEALTH_ALARM_REGION = "us-east-1"
-"""Route 53 publishes health-check metrics to CloudWatch in us-east-1 only, whatever the environment's region."""
-TIMEOUT_SECONDS = 900
-"""Lambda's maximum: promotion, launch and DNS take minutes (configuration/rto.py)."""
-WAIT_TIMEOUT_SECONDS = 840
-"""Longest single wait of a step, inside the 900 s invocation (the handler keeps 30 s to report a failure)."""
-RETRIES = 2
-"""Lambda's asynchronous retries (its default, stated): every step is idempotent, a retry resumes the run."""
-MAX_EVENT_AGE_SECONDS = 3600
-"""An event still undelivered after an hour (throttled behind a running failover) goes to the dead letters."""
-PUBLISHERS = ("cloudwatch.amazonaws.com",)
+
+__all__ = ["DR_FAILOVER_SOURCE", "HANDLER", "HEALTH_ALARM_REGION", "FailoverStack", "staged_dr_failover"]
 
 
 def staged_dr_failover() -> Path:
@@ -106,72 +75,34 @@ class FailoverStack(StandbySite, PlatformStack):
         # The PRIMARY data stack, for the replicated file systems' sources (their replication is deleted by name).
         self.primary_data = self.remote_state(DataStack, site=config) if config.data.file_systems else None
         self.region, self.account = view.regions.primary, view.account_id
-        prefix = view.name_prefix
-        self.alarm_name = f"{config.name_prefix}-primary-down"
-        self.key = EncryptionKey(self, "failover-key", EncryptionKeyProps(
-            alias=f"{prefix}-failover",
-            description=f"DR failover orchestrator of {config.name_prefix}: settings, logs, timeline, dead letters",
-            account_id=self.account, partition=self.partition,
-            service_grants=[function_log_key_grant(self.region, self.account, self.partition),
-                            *alarm_topic_key_grants(self.account, PUBLISHERS)]))
         subscribers = config.ops.alarm_subscribers
-        self.timeline = AlarmTopic(self, "timeline-topic", AlarmTopicProps(
-            name=f"{prefix}-failover", encryption_key=self.key, account_id=self.account,
-            emails=subscribers.emails, https_endpoints=subscribers.https_endpoints, publishers=PUBLISHERS,
+        self.orchestrator = FailoverOrchestrator(self, FailoverOrchestratorProps(
+            name_prefix=view.name_prefix, environment_name=config.name_prefix,
+            primary_region=config.regions.primary, region=self.region, account_id=self.account,
+            code_dir=staged_dr_failover(), vpc_id=self.network.get_string("vpc_id"), vpc_cidr=view.network.vpc_cidr,
+            subnet_ids=self.network.get_list("app_subnet_ids"), health_check_id=self.edge.get_string("health_check_id"),
+            min_outage_seconds=config.dr.min_outage_seconds, automatic=config.dr.automatic,
+            alarm_provider=self._us_east_1(), contract=self._contract(), statements=self._statements(),
+            emails=subscribers.emails, https_endpoints=subscribers.https_endpoints,
+            # The standby's own queues: after a failover their failed work must reach people, and the primary
+            # region's ops stack, which alarms on the primary's queues, may be gone.
+            extra_alarms=[dead_letter_alarm(name, self.data.get_string(f"queue_{variable(name)}_dead_letter_name"))
+                          for name in config.data.queues],
             partition=self.partition))
-        self.dead_letter_queue = self._dead_letter_queue(f"{prefix}-failover-failures")
-        group = WorkloadSecurityGroup(self, "failover-group", WorkloadSecurityGroupProps(
-            name=f"{prefix}-failover", description="DR failover orchestrator: HTTPS to AWS APIs and DNS only",
-            vpc_id=self.network.get_string("vpc_id"), vpc_cidr=view.network.vpc_cidr))
-        self.function_name = f"{prefix}-failover"
-        self.function = ServerlessFunction(self, "orchestrator", ServerlessFunctionProps(
-            name=self.function_name,
-            description=f"Fails {config.name_prefix} over from {config.regions.primary} to {self.region}",
-            code_dir=staged_dr_failover(), handler=HANDLER, encryption_key=self.key, account_id=self.account,
-            dead_letter_queue_arn=self.dead_letter_queue.arn, reserved_concurrency=1, runtime="python3.12",
-            memory_mb=256, timeout_seconds=TIMEOUT_SECONDS, environment=self._environment(),
-            statements=self._statements(),
-            vpc=FunctionVpc(subnet_ids=self.network.get_list("app_subnet_ids"), security_group_ids=[group.id]),
-            partition=self.partition))
-        LambdaFunctionEventInvokeConfig(self, "orchestrator-retries", function_name=self.function.name,
-                                        maximum_retry_attempts=RETRIES,
-                                        maximum_event_age_in_seconds=MAX_EVENT_AGE_SECONDS)
-        self._alarms()
-        self.trigger_topic_arn = self._trigger()
-        self.export("orchestrator_function_name", self.function.name, "string",
+        orchestrator = self.orchestrator
+        self.export("orchestrator_function_name", orchestrator.function.name, "string",
                     f"DR failover orchestrator in {self.region}: invoke with {{\"dry_run\": true}} to rehearse")
-        self.export("orchestrator_function_arn", self.function.arn, "string", "ARN of the DR failover orchestrator")
-        self.export("timeline_topic_arn", self.timeline.arn, "string",
+        self.export("orchestrator_function_arn", orchestrator.function.arn, "string",
+                    "ARN of the DR failover orchestrator")
+        self.export("timeline_topic_arn", orchestrator.timeline.arn, "string",
                     f"SNS topic in {self.region} the orchestrator reports each failover's timeline to")
-        self.export("trigger_alarm_name", self.alarm.alarm_name, "string",
+        self.export("trigger_alarm_name", orchestrator.alarm.alarm_name, "string",
                     f"CloudWatch alarm ({HEALTH_ALARM_REGION}) on the primary's Route 53 health check")
-        self.export("dead_letter_queue_name", self.dead_letter_queue.name, "string",
+        self.export("dead_letter_queue_name", orchestrator.dead_letter_queue.name, "string",
                     "Failover invocations that failed after Lambda's retries (alarmed on the timeline topic)")
-        if self.trigger_topic_arn is not None:
-            self.export("trigger_topic_arn", self.trigger_topic_arn, "string",
+        if orchestrator.trigger_topic_arn is not None:
+            self.export("trigger_topic_arn", orchestrator.trigger_topic_arn, "string",
                         f"SNS topic ({HEALTH_ALARM_REGION}) the alarm notifies and the orchestrator is subscribed to")
-
-    def _alarms(self) -> None:
-        """The orchestrator's own failures, on the timeline topic (the primary's ops topic may be down).
-        No throttle alarm: with reserved concurrency 1, an event arriving during a failover is throttled and
-        retried by Lambda on purpose."""
-        (errors,) = [spec for spec in function_alarms("failover", self.function.name) if spec.key == "failover-errors"]
-        rerun = ("Each step resumes where the last run stopped: after fixing the cause, invoke the function again "
-                 "(first with {\"dry_run\": true}).")
-        errors = replace(errors, description=f"The DR failover orchestrator {self.function_name} failed; the "
-                         "timeline message names the step and whether it is retriable, its log group the details. "
-                         + rerun)
-        dead_letters = replace(
-            dead_letter_alarm("failover", self.dead_letter_queue.name),
-            description=f"A failover event failed after Lambda's {RETRIES} retries (or waited over an hour behind a "
-            f"running failover): the standby may be half failed over. Read the timeline and the log of "
-            f"{self.function_name}. {rerun}")
-        # The standby's own queues: after a failover their failed work must reach people, and the primary
-        # region's ops stack, which alarms on the primary's queues, may be gone.
-        queues = [dead_letter_alarm(name, self.data.get_string(f"queue_{variable(name)}_dead_letter_name"))
-                  for name in self.primary.data.queues]
-        AlarmSet(self, "alarms", AlarmSetProps(name_prefix=self.config.name_prefix, alarm_actions=[self.timeline.arn],
-                                               alarms=[errors, dead_letters, *queues]))
 
     # -- the orchestrator's contract (lambda_src/dr_failover/config.py) ---------------------------------
 
@@ -256,17 +187,12 @@ class FailoverStack(StandbySite, PlatformStack):
     def _service_name(self, name: str) -> str:
         return self.compute.get_string(f"service_{variable(name)}_name")
 
-    def _environment(self) -> dict[str, str]:
-        database = self._database()
+    def _contract(self) -> dict[str, str]:
+        """What is failed over, as lambda_src/dr_failover/config.py reads it (modules.failover.CONTRACT)."""
         replicas = self._replica_ids()
         file_systems = {"FILE_SYSTEMS": Fn.jsonencode(replicas)} if replicas else {}
         return {
-            "PRIMARY_REGION": self.primary.regions.primary,
-            "STANDBY_REGION": self.region,
-            "HEALTH_ALARM_NAME": self.alarm_name,
-            "HEALTH_ALARM_REGION": HEALTH_ALARM_REGION,
-            "MIN_OUTAGE_SECONDS": str(self.primary.dr.min_outage_seconds),
-            "DATABASE": Fn.jsonencode(database),
+            "DATABASE": Fn.jsonencode(self._database()),
             **file_systems,
             "PARAMETERS": Fn.jsonencode(self._parameter_names()),
             "FLEETS": Fn.jsonencode(self._fleets()),
@@ -276,9 +202,6 @@ class FailoverStack(StandbySite, PlatformStack):
                 "record_name": self.edge.get_string("failover_record_name"),  # config.py adds the trailing dot
                 "standby_dns_name": self.compute.get_string("load_balancer_dns_name"),
                 "gate_health_check_id": self.edge.get_string("failover_gate_health_check_id")}),
-            "TOPIC_ARN": self.timeline.arn,
-            "WAIT_TIMEOUT_SECONDS": str(WAIT_TIMEOUT_SECONDS),
-            "ENVIRONMENT_NAME": self.primary.name_prefix,
         }
 
     # -- least privilege: the calls of lambda_src/dr_failover/steps.py, on these resources ---------------
@@ -288,153 +211,53 @@ class FailoverStack(StandbySite, PlatformStack):
                 f"{self.account if account else ''}:{resource}")
 
     def _statements(self) -> list[DataAwsIamPolicyDocumentStatement]:
-        s = DataAwsIamPolicyDocumentStatement
-        statements = [s(sid="ReadTheHealthAlarm", actions=["cloudwatch:DescribeAlarms"],
-                        resources=[self._arn("cloudwatch", f"alarm:{self.alarm_name}", HEALTH_ALARM_REGION)])]
+        """The steps' permissions on this environment's resources (the orchestrator adds its alarm and topic)."""
+        statements = []
         identifier = self._replica_identifier()
         if identifier is not None:
-            actions = ["rds:DescribeDBInstances", "rds:PromoteReadReplica"]
-            if self.primary.database_multi_az(self.database):  # the promoted instance becomes Multi-AZ
-                actions.append("rds:ModifyDBInstance")
-            statements.append(s(sid="PromoteTheReplica", actions=actions,
-                                resources=[self._arn("rds", f"db:{identifier}")]))
+            statements.append(permissions.promote_replica(self._arn("rds", f"db:{identifier}"),
+                                                          self.primary.database_multi_az(self.database)))
         global_cluster, cluster_arn = self._global_cluster(), self._standby_cluster_arn()
         if global_cluster is not None and cluster_arn is not None:
-            # steps._aurora_state and _detach_aurora: describe_db_clusters(the secondary's ARN),
-            # describe_global_clusters(the global id), remove_from_global_cluster(both). The Service
-            # Authorization Reference (Amazon RDS) authorizes DescribeDBClusters against the cluster,
-            # DescribeGlobalClusters against the global-cluster, and RemoveFromGlobalCluster against both
-            # (cluster* and global-cluster*, no dependent actions): one statement per resource. A global
-            # cluster's ARN has no region: arn:<partition>:rds::<account>:global-cluster:<id>.
-            statements += [
-                s(sid="DetachTheStandbyCluster", actions=["rds:DescribeDBClusters", "rds:RemoveFromGlobalCluster"],
-                  resources=[cluster_arn]),
-                s(sid="LeaveTheGlobalDatabase", actions=["rds:DescribeGlobalClusters", "rds:RemoveFromGlobalCluster"],
-                  resources=[self._arn("rds", f"global-cluster:{global_cluster}", region="")])]
+            statements += permissions.detach_aurora(cluster_arn,
+                                                    self._arn("rds", f"global-cluster:{global_cluster}", region=""))
         statements += self._file_system_statements()
         parameters = [self._arn("ssm", f"parameter{name}") for name in self._parameter_names().values()]
-        statements += [
-            s(sid="ReadAndSetTheParameters", actions=["ssm:GetParameter", "ssm:PutParameter"],
-              resources=sorted(parameters)),
-            # DescribeParameters (the SecureString's KeyId, kept on overwrite) has no resource-level permissions.
-            s(sid="FindTheParametersKey", actions=["ssm:DescribeParameters"], resources=["*"]),
-            s(sid="ParametersKeyThroughSsm", actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
-              resources=[self.data.get_string("kms_key_config_arn")],
-              condition=[DataAwsIamPolicyDocumentStatementCondition(
-                  test="StringEquals", variable="kms:ViaService", values=[f"ssm.{self.region}.amazonaws.com"])]),
-        ]
+        statements += permissions.set_parameters(parameters, self.data.get_string("kms_key_config_arn"), self.region)
         compute = self.primary.compute
         if compute.fleets:
-            groups = [self._arn("autoscaling", "autoScalingGroup:*:autoScalingGroupName/"
-                                + self.compute.get_string(f"fleet_{variable(name)}_group_name"))
-                      for name in compute.fleets]
-            statements += [
-                s(sid="DescribeTheGroups", actions=["autoscaling:DescribeAutoScalingGroups"], resources=["*"]),
-                s(sid="ScaleTheStandbyGroups", actions=["autoscaling:UpdateAutoScalingGroup"], resources=groups)]
+            statements += permissions.scale_groups([
+                self._arn("autoscaling", "autoScalingGroup:*:autoScalingGroupName/"
+                          + self.compute.get_string(f"fleet_{variable(name)}_group_name")) for name in compute.fleets])
         if compute.services:
             cluster = self.compute.get_string("cluster_name")
-            statements += [
-                s(sid="ScaleTheStandbyServices", actions=["ecs:DescribeServices", "ecs:UpdateService"],
-                  resources=[self._arn("ecs", f"service/{cluster}/{self._service_name(name)}")
-                             for name in compute.services]),
-                # The services' scaling minimums (or scale-in undoes the failover). DescribeScalableTargets has
-                # no resource-level permissions; a target's ARN carries a generated id, so the account's targets
-                # in the standby region are the narrowest resource RegisterScalableTarget can name.
-                s(sid="DescribeTheScalingTargets", actions=["application-autoscaling:DescribeScalableTargets"],
-                  resources=["*"]),
-                s(sid="RaiseTheScalingMinimums", actions=["application-autoscaling:RegisterScalableTarget"],
-                  resources=[self._arn("application-autoscaling", "scalable-target/*")])]
-        statements += [
-            s(sid="ReadTargetHealth", actions=["elasticloadbalancing:DescribeTargetHealth"], resources=["*"]),
-            s(sid="PinTheGate", actions=["route53:GetHealthCheck", "route53:UpdateHealthCheck"],
-              resources=[self._arn("route53", "healthcheck/" + self.edge.get_string("failover_gate_health_check_id"),
-                                   region="", account=False)]),
-            s(sid="ReadTheFailoverRecords", actions=["route53:ListResourceRecordSets"],
-              resources=[self._arn("route53", "hostedzone/" + self.edge.get_string("hosted_zone_id"), region="",
-                                   account=False)]),
-            # The topic's key is the function's own: ServerlessFunction grants kms:Decrypt/GenerateDataKey on it.
-            s(sid="PublishTheTimeline", actions=["sns:Publish"], resources=[self.timeline.arn]),
-        ]
+            statements += permissions.scale_services(
+                [self._arn("ecs", f"service/{cluster}/{self._service_name(name)}") for name in compute.services],
+                self._arn("application-autoscaling", "scalable-target/*"))
+        statements += permissions.switch_dns(
+            self._arn("route53", "healthcheck/" + self.edge.get_string("failover_gate_health_check_id"), region="",
+                      account=False),
+            self._arn("route53", "hostedzone/" + self.edge.get_string("hosted_zone_id"), region="", account=False))
         return statements
 
     def _file_system_statements(self) -> list[DataAwsIamPolicyDocumentStatement]:
-        """steps.detach_file_systems: DescribeFileSystems and DescribeReplicationConfigurations name the replica,
-        DeleteReplicationConfiguration names the source and is sent to the standby region. The Service
-        Authorization Reference lists the file-system resource type for all three, without saying, for the
-        delete, whose ARN that is: the role may delete on the replica's and on the source id's ARN in both
-        regions, each an exact file system of this environment (or a name nothing else has)."""
+        """The standby's EFS replicas and their sources (the delete is allowed on the source id's ARN in both
+        regions: see permissions.detach_file_systems)."""
         replicas = self._replica_ids()
         if not replicas:
             return []
-        s = DataAwsIamPolicyDocumentStatement
 
         def efs(file_system_id: str, region: str | None = None) -> str:
             return self._arn("elasticfilesystem", f"file-system/{file_system_id}", region)
 
         sources = self._source_ids()
-        return [
-            s(sid="DetachTheReplicas", actions=["elasticfilesystem:DescribeFileSystems",
-                                                "elasticfilesystem:DescribeReplicationConfigurations",
-                                                "elasticfilesystem:DeleteReplicationConfiguration"],
-              resources=[efs(replica) for replica in replicas]),
-            s(sid="EndTheReplicationOfTheSources", actions=["elasticfilesystem:DeleteReplicationConfiguration"],
-              resources=[*(efs(source, self.primary.regions.primary) for source in sources),
-                         *(efs(source) for source in sources)]),
-        ]
+        return permissions.detach_file_systems(
+            [efs(replica) for replica in replicas],
+            [*(efs(source, self.primary.regions.primary) for source in sources), *(efs(source) for source in sources)])
 
-    # -- dead letters and the trigger -------------------------------------------------------------------
-
-    def _dead_letter_queue(self, name: str) -> SqsQueue:
-        queue = SqsQueue(self, "failures", name=name, kms_master_key_id=self.key.arn,
-                         message_retention_seconds=14 * 86400)
-        document = DataAwsIamPolicyDocument(self, "failures-policy-document", statement=[
-            DataAwsIamPolicyDocumentStatement(
-                sid="DenyPlainHttp", effect="Deny", actions=["sqs:*"], resources=[queue.arn],
-                principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="*", identifiers=["*"])],
-                condition=[DataAwsIamPolicyDocumentStatementCondition(
-                    test="Bool", variable="aws:SecureTransport", values=["false"])])])
-        SqsQueuePolicy(self, "failures-policy", queue_url=queue.url, policy=document.json)
-        return queue
+    # -- the trigger's region ----------------------------------------------------------------------------
 
     def _us_east_1(self) -> TerraformProvider:
         if self.region == HEALTH_ALARM_REGION:
             return self.provider
         return self.aws_provider("aws-us-east-1", HEALTH_ALARM_REGION, alias="us-east-1")
-
-    def _trigger(self) -> str | None:
-        """The alarm on the primary's health check and, with dr.automatic, its way to the orchestrator.
-        Returns the trigger topic's ARN (None without dr.automatic)."""
-        config, prefix = self.primary, self.config.name_prefix
-        provider = self._us_east_1()
-        automatic = config.dr.automatic
-        topic = None
-        if automatic:
-            key = EncryptionKey(self, "trigger-key", EncryptionKeyProps(
-                alias=f"{prefix}-failover-trigger",
-                description=f"Failover trigger topic of {config.name_prefix} in {HEALTH_ALARM_REGION}",
-                account_id=self.account, partition=self.partition, provider=provider,
-                service_grants=alarm_topic_key_grants(self.account, PUBLISHERS)))
-            topic = AlarmTopic(self, "trigger-topic", AlarmTopicProps(
-                name=f"{prefix}-failover-trigger", encryption_key=key, account_id=self.account,
-                publishers=PUBLISHERS, partition=self.partition, provider=provider))
-            permission = LambdaPermission(self, "trigger-permission", statement_id="StartFromTheHealthAlarm",
-                                          action="lambda:InvokeFunction", function_name=self.function.name,
-                                          principal="sns.amazonaws.com", source_arn=topic.arn)
-            SnsTopicSubscription(self, "trigger-subscription", topic_arn=topic.arn, protocol="lambda",
-                                 endpoint=self.function.arn, provider=provider, depends_on=[permission])
-        what = (f"SNS {prefix}-failover-trigger starts the orchestrator {self.function_name} in {self.region}"
-                if automatic else f"dr.automatic is false: no action; an operator invokes {self.function_name} "
-                f"in {self.region} by the runbook, and it reads this alarm")
-        self.alarm = CloudwatchMetricAlarm(
-            self, "primary-down", provider=provider, alarm_name=self.alarm_name,
-            alarm_description=(
-                f"Route 53 cannot reach the primary load balancer of {config.name_prefix} in "
-                f"{config.regions.primary} (HealthCheckStatus below 1 for a minute). {what}; it confirms the "
-                f"outage has lasted dr.min_outage_seconds ({config.dr.min_outage_seconds} s) before failing over. "
-                "Missing data counts as down: Route 53 reports every minute while the check exists, so silence "
-                "means the check is gone and nothing vouches for the primary any more."),
-            namespace="AWS/Route53", metric_name="HealthCheckStatus",
-            dimensions={"HealthCheckId": self.edge.get_string("health_check_id")}, statistic="Minimum",
-            period=60, evaluation_periods=1, threshold=1, comparison_operator="LessThanThreshold",
-            treat_missing_data="breaching", alarm_actions=[topic.arn] if topic else None)
-        return topic.arn if topic else None

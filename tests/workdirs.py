@@ -6,6 +6,7 @@ the backend and the remote-state sources, so what is tested is exactly what a us
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -88,8 +89,14 @@ def emulator_workdir(outdir: Path, stack: str, workdir: Path, endpoint_url: str)
 
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-ROOT_PROVIDER = {"provider": {"aws": [{}]}}
-"""An example's root module configures one default aws provider; the override builders match on that."""
+PROVIDER_ALIAS = re.compile(r'^\s*alias\s*=\s*"([^"]+)"', re.MULTILINE)
+
+
+def root_providers(example: Path) -> dict:
+    """The aws provider configurations of an example's root module: the default one, and the aliased ones it
+    declares (dr-failover's us-east-1); the override builders match on those."""
+    aliases = PROVIDER_ALIAS.findall((example / "main.tf").read_text())
+    return {"provider": {"aws": [{}, *({"alias": alias} for alias in aliases)]}}
 
 
 def example_workdir(name: str, modules: Path, root: Path, endpoint_url: str | None = None) -> TerraformWorkdir:
@@ -98,7 +105,7 @@ def example_workdir(name: str, modules: Path, root: Path, endpoint_url: str | No
     shutil.copytree(modules, root / "dist" / "terraform-modules")
     copy = TerraformWorkdir(EXAMPLES / name, root / "examples" / name)
     if endpoint_url is None:
-        copy.write_override(offline_provider_overrides(ROOT_PROVIDER))
+        copy.write_override(offline_provider_overrides(root_providers(EXAMPLES / name)))
     else:
-        copy.write_override(emulator_provider_overrides(ROOT_PROVIDER, endpoint_url))
+        copy.write_override(emulator_provider_overrides(root_providers(EXAMPLES / name), endpoint_url))
     return copy

@@ -150,10 +150,13 @@ class SecurityEventAlarmsProps:
                                                                   arn):
                 raise ValueError(f"security alarms {self.name_prefix!r}: alarm topic {arn!r} is not an SNS topic "
                                  "ARN; fix: pass 'arn:<partition>:sns:<region>:<account>:<topic>'")
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,200}", self.name_prefix):
+        # A Terraform variable's prefix and namespace (the generated HCL modules) are checked by its validation.
+        if not Token.is_unresolved(self.name_prefix) and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,200}",
+                                                                          self.name_prefix):
             raise ValueError(f"security alarms: name_prefix {self.name_prefix!r}; fix: letters, digits, '.', '_' "
                              "or '-', e.g. 'shop-prod'")
-        if self.namespace.startswith("AWS/") or not re.fullmatch(r"[A-Za-z0-9_./#:-]{1,255}", self.namespace):
+        if not Token.is_unresolved(self.namespace) and (
+                self.namespace.startswith("AWS/") or not re.fullmatch(r"[A-Za-z0-9_./#:-]{1,255}", self.namespace)):
             raise ValueError(f"security alarms {self.name_prefix!r}: namespace {self.namespace!r}; fix: 1-255 "
                              "letters, digits or _./#:- not starting with 'AWS/', e.g. 'shop/prod/Security'")
         if self.threshold < 1:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from cdktf import Token
 from cdktf_cdktf_provider_aws.cloudtrail import Cloudtrail, CloudtrailEventSelector
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
@@ -90,21 +91,24 @@ class AuditTrailProps:
     partition: str = "aws"
 
     def __post_init__(self) -> None:
-        if not _valid_trail_name(self.name):
+        # Terraform variables (the generated HCL modules) are checked by the variables' validations instead.
+        literal = {field for field in ("name", "account_id", "region", "log_group_name", "log_retention_days")
+                   if not Token.is_unresolved(getattr(self, field))}
+        if "name" in literal and not _valid_trail_name(self.name):
             raise ValueError(f"trail name {self.name!r}; fix: 3-128 letters, digits, '.', '_' or '-', starting and "
                              "ending with a letter or digit, no two separators in a row, not an IP address")
-        if len(self.role_name) > 64:
+        if "name" in literal and len(self.role_name) > 64:
             raise ValueError(f"trail name {self.name!r} makes the role name {self.role_name!r} "
                              f"{len(self.role_name)} characters; fix: shorten the name to "
                              f"{64 - len(ROLE_SUFFIX)} characters (IAM allows 64)")
-        if not re.fullmatch(r"\d{12}", self.account_id):
+        if "account_id" in literal and not re.fullmatch(r"\d{12}", self.account_id):
             raise ValueError(f"trail {self.name!r}: account_id {self.account_id!r}; fix: the 12-digit account id")
-        if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", self.region):
+        if "region" in literal and not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", self.region):
             raise ValueError(f"trail {self.name!r}: region {self.region!r}; fix: a region code such as 'eu-west-1'")
-        if not re.fullmatch(r"[\w./#-]{1,512}", self.log_group_name):
+        if "log_group_name" in literal and not re.fullmatch(r"[\w./#-]{1,512}", self.log_group_name):
             raise ValueError(f"trail {self.name!r}: log_group_name {self.log_group_name!r}; fix: 1-512 letters, "
                              "digits, '_', '-', '/', '.' or '#', e.g. '/aws/cloudtrail/<trail name>'")
-        if self.log_retention_days not in RETENTION_DAYS:
+        if "log_retention_days" in literal and self.log_retention_days not in RETENTION_DAYS:
             raise ValueError(f"trail {self.name!r}: log_retention_days={self.log_retention_days}; fix: one of "
                              f"{RETENTION_DAYS} (audit logs are kept at least a year, CloudWatch Logs allows "
                              "only these values)")

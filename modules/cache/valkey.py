@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cdktf import Op, Token
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocumentStatement
 from cdktf_cdktf_provider_aws.elasticache_replication_group import (
@@ -87,29 +88,32 @@ class ValkeyCacheProps:
     """Weekly, UTC, 'ddd:hh:mm-ddd:hh:mm', at least 60 minutes, never overlapping the snapshot window."""
 
     def __post_init__(self) -> None:
-        if len(self.name) > 40:
+        """Checks literal values only: a Terraform variable (a generated module's) is checked by its validation."""
+        if not Token.is_unresolved(self.name) and len(self.name) > 40:
             raise ValueError(f"cache name {self.name!r} has {len(self.name)} characters; fix: ElastiCache allows 40, "
                              "shorten the cache's key under data.caches or the project name")
-        if not _NAME.match(self.name):
+        if not Token.is_unresolved(self.name) and not _NAME.match(self.name):
             raise ValueError(f"cache name {self.name!r}; fix: lower-case letters, digits and single hyphens, "
                              "starting with a letter and not ending with a hyphen")
-        if not re.fullmatch(r"\d+\.\d+", self.engine_version):
+        if not Token.is_unresolved(self.engine_version) and not re.fullmatch(r"\d+\.\d+", self.engine_version):
             raise ValueError(f"cache {self.name!r}: engine_version={self.engine_version!r}; fix: a Valkey "
                              "major.minor version such as '7.2' or '8.0'")
-        if not self.node_type.startswith("cache."):
+        if not Token.is_unresolved(self.node_type) and not self.node_type.startswith("cache."):
             raise ValueError(f"cache {self.name!r}: node_type={self.node_type!r}; fix: an ElastiCache node type "
                              "such as 'cache.t4g.small'")
-        if not 0 <= self.replicas <= 5:
+        if not Token.is_unresolved(self.replicas) and not 0 <= self.replicas <= 5:
             raise ValueError(f"cache {self.name!r}: replicas={self.replicas}; fix: use 0 to 5")
-        if not 1 <= self.snapshot_retention_days <= 35:
+        if not Token.is_unresolved(self.snapshot_retention_days) and not 1 <= self.snapshot_retention_days <= 35:
             raise ValueError(f"cache {self.name!r}: snapshot_retention_days={self.snapshot_retention_days}; "
                              "fix: use 1 to 35")
-        if self.log_retention_days < 365:
+        if not Token.is_unresolved(self.log_retention_days) and self.log_retention_days < 365:
             raise ValueError(f"cache {self.name!r}: log_retention_days={self.log_retention_days}; "
                              "fix: keep logs at least 365 days")
         if not self.log_group_prefix.startswith("/") or self.log_group_prefix.endswith("/"):
             raise ValueError(f"cache {self.name!r}: log_group_prefix={self.log_group_prefix!r}; "
                              "fix: start with '/' and end without one, e.g. '/aws/elasticache/shop-prod'")
+        if Token.is_unresolved(self.snapshot_window) or Token.is_unresolved(self.maintenance_window):
+            return
         snapshot, maintenance = _daily(self.name, self.snapshot_window), _weekly(self.name, self.maintenance_window)
         if _overlap(snapshot, maintenance):
             raise ValueError(f"cache {self.name!r}: maintenance_window={self.maintenance_window!r} overlaps "
@@ -117,7 +121,16 @@ class ValkeyCacheProps:
 
     @property
     def failover(self) -> bool:
+        if Token.is_unresolved(self.replicas):  # a Terraform variable: the expression decides at plan time
+            return Token.as_any(Op.gte(self.replicas, 1))
         return self.replicas >= 1
+
+    @property
+    def nodes(self) -> int:
+        """The primary and its replicas."""
+        if Token.is_unresolved(self.replicas):
+            return Token.as_number(Op.add(1, self.replicas))
+        return 1 + self.replicas
 
 
 class ValkeyCache(Construct):
@@ -151,7 +164,7 @@ class ValkeyCache(Construct):
         self.replication_group = ElasticacheReplicationGroup(
             self, "replication-group", replication_group_id=props.name, description=f"Valkey {props.name}",
             engine=ENGINE, engine_version=props.engine_version, node_type=props.node_type, port=PORT,
-            num_cache_clusters=1 + props.replicas,
+            num_cache_clusters=props.nodes,
             automatic_failover_enabled=props.failover, multi_az_enabled=props.failover,
             subnet_group_name=subnets.name, security_group_ids=[self.security_group.security_group_id],
             at_rest_encryption_enabled="true", kms_key_id=props.encryption_key.arn,
@@ -173,8 +186,10 @@ class ValkeyCache(Construct):
 
     def connect_policy_statement(self) -> DataAwsIamPolicyDocumentStatement:
         """IAM authentication: connect to this replication group, as the app user only."""
+        sid = "ConnectToCache" if Token.is_unresolved(self.name) else (  # a variable's name cannot be spelled here
+            f"ConnectTo{''.join(w.capitalize() for w in self.name.split('-'))}")
         return DataAwsIamPolicyDocumentStatement(
-            sid=f"ConnectTo{''.join(w.capitalize() for w in self.name.split('-'))}", actions=["elasticache:Connect"],
+            sid=sid, actions=["elasticache:Connect"],
             resources=[self.replication_group.arn, self.app_user.arn])
 
 

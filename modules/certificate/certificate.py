@@ -17,6 +17,8 @@ from cdktf_cdktf_provider_aws.acm_certificate_validation import AcmCertificateVa
 from cdktf_cdktf_provider_aws.route53_record import Route53Record
 from constructs import Construct
 
+from modules.tokens import is_list_variable
+
 DOMAIN = re.compile(r"(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}")
 MAX_NAMES = 10
 """ACM's default quota of domain names per certificate (the name plus its alternative names)."""
@@ -36,7 +38,9 @@ class DnsValidatedCertificateProps:
     Default the stack's default AWS provider (a load balancer's region)."""
 
     def __post_init__(self) -> None:
-        names = [self.domain_name, *self.alternative_names]
+        # a Terraform list variable (a generated module's) is checked by its validation, not here
+        alternatives = [] if is_list_variable(self.alternative_names) else list(self.alternative_names)
+        names = [self.domain_name, *alternatives]
         for name in names:
             if not Token.is_unresolved(name) and not DOMAIN.fullmatch(name):
                 raise ValueError(f"certificate name {name!r} is not a domain name; fix: lower-case labels such as "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from cdktf import Token
 from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster, EcsClusterSetting
 from cdktf_cdktf_provider_aws.ecs_cluster_capacity_providers import (
     EcsClusterCapacityProviders,
@@ -25,9 +26,10 @@ class ContainerClusterProps:
     """'enhanced' (per-container metrics) or 'enabled'."""
 
     def __post_init__(self) -> None:
-        if not re.fullmatch(r"[a-zA-Z0-9_-]{1,255}", self.name):
+        """Checks literal values only: a Terraform variable (a generated module's) is checked by its validation."""
+        if not Token.is_unresolved(self.name) and not re.fullmatch(r"[a-zA-Z0-9_-]{1,255}", self.name):
             raise ValueError(f"cluster name {self.name!r}; fix: letters, digits, _ and - only")
-        if self.container_insights not in ("enabled", "enhanced"):
+        if not Token.is_unresolved(self.container_insights) and self.container_insights not in ("enabled", "enhanced"):
             raise ValueError(f"container_insights {self.container_insights!r}; fix: 'enabled' or 'enhanced'")
 
 

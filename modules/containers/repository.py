@@ -3,10 +3,10 @@ every push is scanned, images are encrypted with the stack's key and only the la
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
+from cdktf import Token
 from cdktf_cdktf_provider_aws.ecr_lifecycle_policy import EcrLifecyclePolicy
 from cdktf_cdktf_provider_aws.ecr_repository import (
     EcrRepository,
@@ -14,6 +14,8 @@ from cdktf_cdktf_provider_aws.ecr_repository import (
     EcrRepositoryImageScanningConfiguration,
 )
 from constructs import Construct
+
+from modules.tokens import json_text, number_text
 
 
 @dataclass(frozen=True)
@@ -25,9 +27,11 @@ class ImageRepositoryProps:
     """Older images are expired; a rollback can reach any of the last N."""
 
     def __post_init__(self) -> None:
-        if not re.fullmatch(r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*", self.name):
+        """Checks literal values only: a Terraform variable (a generated module's) is checked by its validation."""
+        if not Token.is_unresolved(self.name) and not re.fullmatch(
+                r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*", self.name):
             raise ValueError(f"repository name {self.name!r}; fix: lower-case letters, digits, . _ - and /")
-        if not 1 <= self.keep_images <= 10000:
+        if not Token.is_unresolved(self.keep_images) and not 1 <= self.keep_images <= 10000:
             raise ValueError(f"repository {self.name!r}: keep_images {self.keep_images}; fix: 1-10000")
 
 
@@ -39,8 +43,8 @@ class ImageRepository(Construct):
             image_scanning_configuration=EcrRepositoryImageScanningConfiguration(scan_on_push=True),
             encryption_configuration=[EcrRepositoryEncryptionConfiguration(
                 encryption_type="KMS", kms_key=props.encryption_key_arn)])
-        EcrLifecyclePolicy(self, "lifecycle", repository=self.repository.name, policy=json.dumps({"rules": [{
-            "rulePriority": 1, "description": f"Keep the last {props.keep_images} images",
+        EcrLifecyclePolicy(self, "lifecycle", repository=self.repository.name, policy=json_text({"rules": [{
+            "rulePriority": 1, "description": f"Keep the last {number_text(props.keep_images)} images",
             "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": props.keep_images},
             "action": {"type": "expire"}}]}, separators=(",", ":")))
 

@@ -9,12 +9,11 @@ tasks fail (circuit breaker); Application Auto Scaling owns the desired count af
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from cdktf import ITerraformDependable
+from cdktf import ITerraformDependable, Token
 from cdktf_cdktf_provider_aws.appautoscaling_policy import (
     AppautoscalingPolicy,
     AppautoscalingPolicyStepScalingPolicyConfiguration,
@@ -58,6 +57,7 @@ from modules.containers.cluster import ContainerCluster
 from modules.containers.sizes import FARGATE_MEMORY
 from modules.iam import ServiceRole, ServiceRoleProps
 from modules.scaling import AlarmMetric, OffHoursSchedule, ScalingRule, ThresholdAlarms, ThresholdAlarmsProps, aws_cron
+from modules.tokens import json_text, number_text
 
 TASK_EXECUTION_POLICY = "service-role/AmazonECSTaskExecutionRolePolicy"
 
@@ -122,18 +122,21 @@ class FargateServiceProps:
     """The listener: a target group must belong to a load balancer before a service registers in it."""
 
     def __post_init__(self) -> None:
-        if not re.fullmatch(r"[a-z][a-z0-9-]{0,30}", self.name):
+        """Checks literal values only: a Terraform variable (a generated module's) is checked by its validation."""
+        if not Token.is_unresolved(self.name) and not re.fullmatch(r"[a-z][a-z0-9-]{0,30}", self.name):
             raise ValueError(f"service name {self.name!r}; fix: lower-case letters, digits and hyphens")
-        if self.memory not in FARGATE_MEMORY.get(self.cpu, ()):
+        size_known = not (Token.is_unresolved(self.cpu) or Token.is_unresolved(self.memory))
+        if size_known and self.memory not in FARGATE_MEMORY.get(self.cpu, ()):
             raise ValueError(f"service {self.name!r}: cpu {self.cpu} / memory {self.memory} is not a Fargate size; "
                              f"fix: cpu one of {sorted(FARGATE_MEMORY)} with a matching memory")
-        if self.architecture not in ("ARM64", "X86_64"):
+        if not Token.is_unresolved(self.architecture) and self.architecture not in ("ARM64", "X86_64"):
             raise ValueError(f"service {self.name!r}: architecture {self.architecture!r}; fix: ARM64 or X86_64")
-        if self.user.split(":")[0] in ("0", "root"):
+        if not Token.is_unresolved(self.user) and self.user.split(":")[0] in ("0", "root"):
             raise ValueError(f"service {self.name!r} runs as root; fix: a numeric non-root uid such as 1000")
         if self.target_group_arn and self.port is None:
             raise ValueError(f"service {self.name!r} has a target group but no port; fix: set port")
-        if not 0 <= self.min_count <= self.max_count:
+        counts_known = not (Token.is_unresolved(self.min_count) or Token.is_unresolved(self.max_count))
+        if counts_known and not 0 <= self.min_count <= self.max_count:
             raise ValueError(f"service {self.name!r}: min_count {self.min_count} / max_count {self.max_count}; "
                              "fix: 0 <= min_count <= max_count")
         overlap = set(self.secrets) & set(self.environment)
@@ -169,7 +172,7 @@ class FargateService(Construct):
                         access_point_id=fs.access_point_id, iam="ENABLED")))))
         self.task_definition = EcsTaskDefinition(
             self, "task-definition", family=full_name, requires_compatibilities=["FARGATE"], network_mode="awsvpc",
-            cpu=str(props.cpu), memory=str(props.memory), execution_role_arn=self.execution_role.arn,
+            cpu=number_text(props.cpu), memory=number_text(props.memory), execution_role_arn=self.execution_role.arn,
             task_role_arn=self.task_role.arn, container_definitions=self._container_definitions(props),
             runtime_platform=EcsTaskDefinitionRuntimePlatform(
                 operating_system_family="LINUX", cpu_architecture=props.architecture),
@@ -227,7 +230,7 @@ class FargateService(Construct):
             container["environment"] = [{"name": k, "value": v} for k, v in sorted(props.environment.items())]
         if props.secrets:
             container["secrets"] = [{"name": k, "valueFrom": v} for k, v in sorted(props.secrets.items())]
-        return json.dumps([container], separators=(",", ":"))
+        return json_text([container], separators=(",", ":"))
 
     @staticmethod
     def _secret_statements(props: FargateServiceProps) -> list[DataAwsIamPolicyDocumentStatement]:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from cdktf import TerraformResourceLifecycle
+from cdktf import TerraformResourceLifecycle, Token
 from cdktf_cdktf_provider_aws.appautoscaling_policy import (
     AppautoscalingPolicy,
     AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration,
@@ -42,10 +42,12 @@ from modules.database.engines import (
     check_monitoring,
     check_sql_name,
     engine,
+    parameter_group_name,
 )
 from modules.database.instance import (
     CA_CERTIFICATE,
     database_network,
+    final_snapshot_settings,
     iam_connect_statement,
     master_password_settings,
 )
@@ -148,7 +150,7 @@ def house_cluster(scope: Construct, props: AuroraClusterShape) -> ClusterHousing
                                                props.client_security_group_ids, "Aurora")
     family = spec.family(props.engine_version)
     parameter_group = RdsClusterParameterGroup(
-        scope, "parameter-group", name=f"{props.identifier}-{family.replace('.', '-')}", family=family,
+        scope, "parameter-group", name=parameter_group_name(props.identifier, family), family=family,
         description=f"{props.identifier}: TLS only, audit and query logging",
         parameter=[RdsClusterParameterGroupParameter(name=n, value=v, apply_method=apply_method(n))
                    for n, v in spec.parameters],
@@ -170,10 +172,8 @@ def hardened_cluster_settings(props: AuroraClusterShape, housing: ClusterHousing
         db_cluster_parameter_group_name=housing.parameter_group.name, port=spec.port,
         iam_database_authentication_enabled=True, backup_retention_period=props.backup_retention_days,
         copy_tags_to_snapshot=True, deletion_protection=props.deletion_protection,
-        skip_final_snapshot=not props.deletion_protection,
-        final_snapshot_identifier=f"{props.identifier}-final" if props.deletion_protection else None,
-        delete_automated_backups=False, enabled_cloudwatch_logs_exports=list(spec.log_exports),
-        apply_immediately=False,
+        **final_snapshot_settings(props.identifier, props.deletion_protection), delete_automated_backups=False,
+        enabled_cloudwatch_logs_exports=list(spec.log_exports), apply_immediately=False,
         serverlessv2_scaling_configuration=RdsClusterServerlessv2ScalingConfiguration(
             min_capacity=capacity[0], max_capacity=capacity[1]) if capacity else None)
 
@@ -275,8 +275,8 @@ class AuroraDatabaseProps:
             raise ValueError(f"{owner}: backtrack_hours={self.backtrack_hours}; fix: use 0 to 72")
         if not 0 <= self.readers <= MAX_READERS:
             raise ValueError(f"{owner}: readers={self.readers}; fix: use 0 to {MAX_READERS}")
-        if self.reader_autoscaling is not None:
-            max_readers, target_cpu = self.reader_autoscaling
+        if self.reader_autoscaling is not None and not any(Token.is_unresolved(v) for v in self.reader_autoscaling):
+            max_readers, target_cpu = self.reader_autoscaling  # Terraform variables: their validations check them
             if max_readers < self.readers:
                 raise ValueError(f"{owner}: max readers {max_readers} is below readers={self.readers}; "
                                  "fix: raise the maximum")

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from cdktf import Fn, Token
+
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 """RDS identifiers and group names: lower-case letters, digits and single hyphens, starting with a letter."""
 SQL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -42,7 +44,11 @@ class Engine:
     """Slow queries (over 1 s) always; DDL and connections where the engine can log them cheaply."""
 
     def family(self, version: str) -> str:
-        """Parameter group family of an engine version: mysql8.0, postgres16, aurora-mysql8.0, aurora-postgresql16."""
+        """Parameter group family of an engine version: mysql8.0, postgres16, aurora-mysql8.0, aurora-postgresql16.
+        A Terraform variable's version (the generated HCL modules) is split the same way by Terraform."""
+        if Token.is_unresolved(version):
+            leading = Token.as_list(Fn.slice(Fn.split(".", version), 0, self.family_version_parts))
+            return self.family_prefix + Fn.join(".", leading)
         base = version.split(".mysql_aurora")[0]
         return self.family_prefix + ".".join(base.split(".")[: self.family_version_parts])
 
@@ -53,6 +59,13 @@ class Engine:
     def supports_performance_insights(self, instance_class: str) -> bool:
         pattern = _NO_PERFORMANCE_INSIGHTS.get(self.name)
         return not (pattern and pattern.match(instance_class))
+
+
+def parameter_group_name(identifier: str, family: str) -> str:
+    """'<identifier>-<family>' with the family's dots as hyphens (group names allow none): a major upgrade's new
+    family gets a new group. A Terraform expression's family (the generated HCL modules) is rewritten by Terraform."""
+    suffix = Fn.replace(family, ".", "-") if Token.is_unresolved(family) else family.replace(".", "-")
+    return f"{identifier}-{suffix}"
 
 
 def apply_method(parameter: str) -> str:
@@ -89,28 +102,37 @@ def engine(name: str) -> Engine:
 
 
 def check_identifier(kind: str, value: str, max_length: int = 63) -> None:
-    """RDS naming rules, checked before AWS refuses the name minutes into an apply."""
+    """RDS naming rules, checked before AWS refuses the name minutes into an apply. A Terraform variable's
+    value (the generated HCL modules) is checked by the variable's validation instead, as in every check here."""
+    if Token.is_unresolved(value):
+        return
     if not (IDENTIFIER.match(value) and len(value) <= max_length):
         raise ValueError(f"{kind} {value!r} is not a valid RDS identifier; fix: 1-{max_length} lower-case letters, "
                          "digits and single hyphens, starting with a letter and not ending with a hyphen")
 
 
 def check_sql_name(kind: str, owner: str, value: str, max_length: int) -> None:
+    if Token.is_unresolved(value):
+        return
     if not (SQL_NAME.match(value) and len(value) <= max_length):
         raise ValueError(f"{owner!r}: {kind} {value!r}; fix: 1-{max_length} letters, digits or underscores, "
                          "starting with a letter")
 
 
 def check_monitoring(owner: str, interval: int, retention_days: int) -> None:
-    if interval not in MONITORING_INTERVALS:
+    if not Token.is_unresolved(interval) and interval not in MONITORING_INTERVALS:
         raise ValueError(f"{owner!r}: monitoring_interval_seconds={interval}; fix: use one of {MONITORING_INTERVALS} "
                          "(enhanced monitoring stays on)")
+    if Token.is_unresolved(retention_days):
+        return
     if retention_days != 7 and (retention_days % 31 or not 31 <= retention_days <= 731):
         raise ValueError(f"{owner!r}: performance_insights_retention_days={retention_days}; fix: 7 (free tier) or a "
                          "multiple of 31 up to 731")
 
 
 def check_backup_retention(owner: str, days: int) -> None:
+    if Token.is_unresolved(days):
+        return
     if not 7 <= days <= 35:
         raise ValueError(f"{owner!r}: backup_retention_days={days}; fix: use 7 to 35 (a week of point-in-time "
                          "recovery at least; AWS allows at most 35)")

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cdktf import TerraformResourceLifecycle
+from cdktf import Op, TerraformResourceLifecycle, Token
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocumentStatement
 from cdktf_cdktf_provider_aws.db_instance import DbInstance
 from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup, DbParameterGroupParameter
@@ -32,6 +32,7 @@ from modules.database.engines import (
     check_monitoring,
     check_sql_name,
     engine,
+    parameter_group_name,
 )
 from modules.database.monitoring import EnhancedMonitoringRole
 from modules.firewall import ServiceSecurityGroup, ServiceSecurityGroupProps
@@ -59,7 +60,7 @@ def engine_parameter_group(scope: Construct, identifier: str, engine_name: str, 
     spec = engine(engine_name)
     family = spec.family(version)
     return DbParameterGroup(
-        scope, "parameter-group", name=f"{identifier}-{family.replace('.', '-')}", family=family,
+        scope, "parameter-group", name=parameter_group_name(identifier, family), family=family,
         description=f"{identifier}: TLS only, query logging",
         parameter=[DbParameterGroupParameter(name=n, value=v, apply_method=apply_method(n))
                    for n, v in spec.parameters],
@@ -112,14 +113,23 @@ def hardened_instance_settings(identifier: str, engine_name: str, housing: Insta
         parameter_group_name=housing.parameter_group.name, publicly_accessible=False, multi_az=multi_az,
         port=engine(engine_name).port, ca_cert_identifier=CA_CERTIFICATE, iam_database_authentication_enabled=True,
         backup_retention_period=backup_retention_days, copy_tags_to_snapshot=True, delete_automated_backups=False,
-        deletion_protection=deletion_protection, skip_final_snapshot=not deletion_protection,
-        final_snapshot_identifier=f"{identifier}-final" if deletion_protection else None,
+        deletion_protection=deletion_protection, **final_snapshot_settings(identifier, deletion_protection),
         auto_minor_version_upgrade=True, allow_major_version_upgrade=False,
         performance_insights_enabled=insights, performance_insights_kms_key_id=key_arn if insights else None,
         performance_insights_retention_period=insights_retention_days if insights else None,
         monitoring_interval=monitoring_interval_seconds, monitoring_role_arn=monitoring_role.arn,
         enabled_cloudwatch_logs_exports=list(log_exports), apply_immediately=False,
         depends_on=[monitoring_role.attachment])
+
+
+def final_snapshot_settings(identifier: str, deletion_protection: bool) -> dict[str, Any]:
+    """A final snapshot '<identifier>-final' exactly when deletion is protected (an instance or a cluster). A
+    Terraform variable's flag (the generated HCL modules) is negated by Terraform; the snapshot name is then
+    always set, and RDS uses it only when the snapshot is not skipped."""
+    if Token.is_unresolved(deletion_protection):
+        return {"skip_final_snapshot": Op.not_(deletion_protection), "final_snapshot_identifier": f"{identifier}-final"}
+    return {"skip_final_snapshot": not deletion_protection,
+            "final_snapshot_identifier": f"{identifier}-final" if deletion_protection else None}
 
 
 def master_password_settings(write_only: str | None, key_arn: str, argument: str) -> dict[str, Any]:
@@ -198,10 +208,14 @@ class DatabaseInstanceProps:
         check_monitoring(self.identifier, self.monitoring_interval_seconds, self.performance_insights_retention_days)
         check_sql_name("database_name", self.identifier, self.database_name, 63)
         check_sql_name("master_username", self.identifier, self.master_username, 16)
-        if not 20 <= self.allocated_storage_gb <= 65536:
+        # Terraform variables' sizes (the generated HCL modules) are checked by their validations instead.
+        literal = not any(Token.is_unresolved(size) for size in (self.allocated_storage_gb,
+                                                                 self.max_allocated_storage_gb))
+        if literal and not 20 <= self.allocated_storage_gb <= 65536:
             raise ValueError(f"database {self.identifier!r}: allocated_storage_gb={self.allocated_storage_gb}; "
                              "fix: gp3 takes 20 to 65536 GB")
-        if self.max_allocated_storage_gb is not None and self.max_allocated_storage_gb <= self.allocated_storage_gb:
+        if literal and self.max_allocated_storage_gb is not None and (
+                self.max_allocated_storage_gb <= self.allocated_storage_gb):
             raise ValueError(f"database {self.identifier!r}: max_allocated_storage_gb={self.max_allocated_storage_gb}"
                              f" <= allocated_storage_gb={self.allocated_storage_gb}; fix: raise it or use None")
         if not self.client_security_group_ids:

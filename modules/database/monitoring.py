@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from cdktf import Token
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
     DataAwsIamPolicyDocumentStatement,
@@ -30,9 +31,10 @@ class EnhancedMonitoringRoleProps:
     """ARN partition of the AWS managed policy ('aws', 'aws-cn', 'aws-us-gov')."""
 
     def __post_init__(self) -> None:
-        if not re.fullmatch(r"[\w+=,.@-]{1,64}", self.role_name):
+        # Terraform variables (the generated HCL modules) are checked by the variables' validations.
+        if not Token.is_unresolved(self.role_name) and not re.fullmatch(r"[\w+=,.@-]{1,64}", self.role_name):
             raise ValueError(f"role_name {self.role_name!r}; fix: 1-64 letters, digits or +=,.@_-")
-        if not re.fullmatch(r"\d{12}", self.account_id):
+        if not Token.is_unresolved(self.account_id) and not re.fullmatch(r"\d{12}", self.account_id):
             raise ValueError(f"role {self.role_name!r}: account_id {self.account_id!r}; fix: the 12-digit account id")
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from cdktf import Fn, Token
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
@@ -32,6 +33,8 @@ class WorkloadSecurityGroupProps:
     """Plain HTTP to the internet: off unless a package mirror needs it."""
 
     def __post_init__(self) -> None:
+        if Token.is_unresolved(self.vpc_cidr):
+            return  # a Terraform variable (the generated HCL modules): its validation checks it
         try:
             ipaddress.IPv4Network(self.vpc_cidr)
         except ValueError:
@@ -40,6 +43,8 @@ class WorkloadSecurityGroupProps:
 
     @property
     def resolver_cidr(self) -> str:
+        if Token.is_unresolved(self.vpc_cidr):
+            return f"{Fn.cidrhost(self.vpc_cidr, 2)}/32"
         return f"{ipaddress.IPv4Network(self.vpc_cidr).network_address + 2}/32"
 
 

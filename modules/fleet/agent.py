@@ -24,6 +24,7 @@ from email import message_from_string
 from email.message import EmailMessage, Message
 from email.policy import default as mime_policy
 
+from cdktf import Fn, Token
 from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 from constructs import Construct
 
@@ -109,6 +110,10 @@ def start_script(parameter: str) -> str:
     A failed install or start exits non-zero, so cloud-init reports it, while the blueprint's own part
     still runs; a system without dnf or yum (Debian, Ubuntu) is skipped with a message: bake the agent
     into such images."""
+    source = f"ssm:{parameter}"
+    # A Terraform variable in the name (a generated module's, validated to [a-z0-9-]) needs no quoting, like any
+    # valid parameter name; quote() would quote its placeholder instead.
+    source = source if Token.is_unresolved(source) else shlex.quote(source)
     return f"""#!/bin/bash
 # CloudWatch agent (modules/fleet/agent.py): disk and memory use, configured by SSM parameter {parameter}
 log() {{ echo "cloudwatch-agent: $*"; logger -t cloudwatch-agent -- "$*" || true; }}
@@ -120,7 +125,7 @@ if [ ! -x "$CTL" ]; then
   fi
 fi
 [ -x "$CTL" ] || {{ log "installation failed; no disk metrics"; exit 1; }}
-{AGENT_CTL} -a fetch-config -m ec2 -s -c {shlex.quote("ssm:" + parameter)} || {{ log "start failed"; exit 1; }}
+{AGENT_CTL} -a fetch-config -m ec2 -s -c {source} || {{ log "start failed"; exit 1; }}
 """
 
 
@@ -160,6 +165,11 @@ def _text_part(text: str, content_type: str, filename: str) -> EmailMessage:
 
 
 def _user_parts(user_data: str) -> list[Message]:
+    if Token.is_unresolved(user_data):
+        # A Terraform variable (a generated module's): text/plain, which cloud-init types by its first line as
+        # above. MIME ends the part with a line break after the placeholder: without one of its own, the text ends
+        # as a literal's part would.
+        return [_text_part(Fn.trimsuffix(user_data, "\n"), "text/plain", USER_PART_FILENAME)]
     if "mime-version:" in user_data[:4096].lower():  # cloud-init's own test for a MIME document
         parsed = message_from_string(user_data, policy=mime_policy)
         return list(parsed.get_payload()) if parsed.is_multipart() else [parsed]

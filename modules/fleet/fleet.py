@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from cdktf import Token
+from cdktf import Fn, TerraformLocal, Token
 from cdktf_cdktf_provider_aws.autoscaling_group import (
     AutoscalingGroup,
     AutoscalingGroupInstanceRefresh,
@@ -105,16 +105,14 @@ class Ec2FleetProps:
     nothing reads the metrics (the bastion): without it the role does not get the agent's policy either."""
 
     def __post_init__(self) -> None:
-        if not re.fullmatch(r"[a-z][a-z0-9-]{1,50}", self.name):
+        """Checks literal values only: a Terraform variable (a generated module's) is checked by its validation."""
+        if not Token.is_unresolved(self.name) and not re.fullmatch(r"[a-z][a-z0-9-]{1,50}", self.name):
             raise ValueError(f"fleet name {self.name!r}; fix: 2-51 lower-case letters, digits or hyphens")
-        if not 0 <= self.min_size <= self.max_size:
-            raise ValueError(f"fleet {self.name!r}: min_size {self.min_size} / max_size {self.max_size}; "
-                             "fix: 0 <= min_size <= max_size")
-        desired = self.desired_capacity
-        if desired is not None and not self.min_size <= desired <= self.max_size:
-            raise ValueError(f"fleet {self.name!r}: desired_capacity {desired} outside "
-                             f"{self.min_size}..{self.max_size}; fix: a value in that range, or None")
-        if not (re.fullmatch(r"ami-[0-9a-f]{8,17}", self.image_id) or self.image_id.startswith("resolve:ssm:")):
+        sizes = (self.min_size, self.max_size, self.desired_capacity)
+        if not any(Token.is_unresolved(size) for size in sizes):
+            self._check_sizes()
+        if not Token.is_unresolved(self.image_id) and not (
+                re.fullmatch(r"ami-[0-9a-f]{8,17}", self.image_id) or self.image_id.startswith("resolve:ssm:")):
             raise ValueError(f"fleet {self.name!r}: image_id {self.image_id!r}; fix: an AMI id or resolve:ssm:<name>")
         own = len(self.user_data.encode()) if self.user_data is not None else 0
         if own > USER_DATA_LIMIT:
@@ -130,6 +128,15 @@ class Ec2FleetProps:
         if not Token.is_unresolved(self.subnet_ids) and len(self.subnet_ids) < 2 and self.min_size > 0:
             raise ValueError(f"fleet {self.name!r} spans {len(self.subnet_ids)} subnet(s); "
                              "fix: one per AZ, two or more")
+
+    def _check_sizes(self) -> None:
+        if not 0 <= self.min_size <= self.max_size:
+            raise ValueError(f"fleet {self.name!r}: min_size {self.min_size} / max_size {self.max_size}; "
+                             "fix: 0 <= min_size <= max_size")
+        desired = self.desired_capacity
+        if desired is not None and not self.min_size <= desired <= self.max_size:
+            raise ValueError(f"fleet {self.name!r}: desired_capacity {desired} outside "
+                             f"{self.min_size}..{self.max_size}; fix: a value in that range, or None")
 
     @property
     def launch_user_data(self) -> str | None:
@@ -157,7 +164,7 @@ class Ec2Fleet(Construct):
         self.launch_template = LaunchTemplate(
             self, "launch-template", name=props.name, image_id=props.image_id, instance_type=props.instance_type,
             update_default_version=True, ebs_optimized="true", key_name=props.key_name,
-            user_data=base64.b64encode(user_data.encode()).decode() if user_data else None,
+            user_data=self._base64(user_data) if user_data else None,
             iam_instance_profile=LaunchTemplateIamInstanceProfile(arn=self.role.instance_profile.arn),  # type: ignore[union-attr]
             metadata_options=LaunchTemplateMetadataOptions(
                 http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1,
@@ -199,6 +206,13 @@ class Ec2Fleet(Construct):
     @property
     def name(self) -> str:
         return self.group.name
+
+    def _base64(self, text: str) -> str:
+        """User data as EC2 takes it. With Terraform variables inside (a generated module's), Terraform encodes it,
+        from a local: function arguments cannot hold the document's quotes."""
+        if not Token.is_unresolved(text):
+            return base64.b64encode(text.encode()).decode()
+        return Fn.base64encode(TerraformLocal(self, "user-data", text).as_string)
 
     @property
     def role_name(self) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cdktf import AssetType, Fn, TerraformAsset
+from cdktf import AssetType, Fn, TerraformAsset, Token
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocumentStatement
 from cdktf_cdktf_provider_aws.lambda_function import (
@@ -81,7 +81,7 @@ class ServerlessFunctionProps:
     partition: str = "aws"
 
     def __post_init__(self) -> None:
-        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", self.name):
+        if not Token.is_unresolved(self.name) and not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", self.name):
             raise ValueError(f"function name {self.name!r}; fix: 1-64 letters, digits, hyphens or underscores")
         if self.runtime not in RUNTIMES:
             raise ValueError(f"function {self.name!r}: runtime {self.runtime!r}; fix: a supported runtime {RUNTIMES}")

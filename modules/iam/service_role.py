@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cdktf import Token
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
     DataAwsIamPolicyDocumentStatement,
@@ -44,10 +45,11 @@ class ServiceRoleProps:
     """Also create an EC2 instance profile of the same name."""
 
     def __post_init__(self) -> None:
-        if not re.fullmatch(r"[\w+=,.@-]{1,64}", self.role_name):
+        # Terraform variables (the generated HCL modules) are checked by the variables' validations instead.
+        if not Token.is_unresolved(self.role_name) and not re.fullmatch(r"[\w+=,.@-]{1,64}", self.role_name):
             raise ValueError(f"role_name {self.role_name!r}; fix: 1-64 letters, digits or +=,.@_- "
                              "(shorten the workload name)")
-        if not re.fullmatch(r"\d{12}", self.account_id):
+        if not Token.is_unresolved(self.account_id) and not re.fullmatch(r"\d{12}", self.account_id):
             raise ValueError(f"role {self.role_name!r}: account_id {self.account_id!r}; fix: the 12-digit account id")
         if not self.service.endswith(".amazonaws.com"):
             raise ValueError(f"role {self.role_name!r}: service {self.service!r} is not a service principal; "

@@ -70,9 +70,10 @@ class LoadBalancedTarget:
     """'instance' for EC2 fleets, 'ip' for Fargate tasks."""
 
     def __post_init__(self) -> None:
-        if self.target_type not in ("instance", "ip"):
+        """Checks literal values only: a Terraform variable (a generated module's) is checked by its validation."""
+        if not Token.is_unresolved(self.target_type) and self.target_type not in ("instance", "ip"):
             raise ValueError(f"target_type {self.target_type!r}; fix: 'instance' (EC2) or 'ip' (Fargate)")
-        if not self.health_check_path.startswith("/"):
+        if not Token.is_unresolved(self.health_check_path) and not self.health_check_path.startswith("/"):
             raise ValueError(f"health_check_path {self.health_check_path!r}; fix: a path such as /health")
 
 
@@ -117,8 +118,8 @@ class PublicLoadBalancerProps:
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if len(self.name) > 32 - 1 - max((len(t) for t in self.targets), default=0) or not re.fullmatch(
-                r"[a-zA-Z0-9-]+", self.name):
+        if not Token.is_unresolved(self.name) and (len(self.name) > 32 - 1 - max(
+                (len(t) for t in self.targets), default=0) or not re.fullmatch(r"[a-zA-Z0-9-]+", self.name)):
             raise ValueError(f"load balancer name {self.name!r} with target names {sorted(self.targets)} exceeds "
                              "ELB's 32 characters for target groups; fix: shorten the project or workload names")
         if self.default_target not in self.targets:

@@ -12,8 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
+from cdktf import Fn, Op, Token
+
 from modules.monitoring.alarms import AlarmSpec, Metric
 from modules.monitoring.limits import GIB, max_connections
+from modules.tokens import number_text
 
 NO_DATA_IS_HEALTHY = "notBreaching"
 NO_DATA_IS_DOWN = "breaching"
@@ -36,6 +39,7 @@ def load_balancer_alarms(arn_suffix: str, target_groups: Mapping[str, str], http
     """5xx rate (metric math over the load balancer's and the targets' 5xx), p95 latency, and
     unhealthy hosts per target group. `target_groups`: workload name -> target group ARN suffix."""
     lb = {"LoadBalancer": arn_suffix}
+    percent, latency = number_text(http_5xx_percent, "g"), number_text(latency_p95_seconds, "g")
 
     def count(name: str) -> Metric:
         return Metric("AWS/ApplicationELB", name, lb, "Sum")
@@ -43,7 +47,7 @@ def load_balancer_alarms(arn_suffix: str, target_groups: Mapping[str, str], http
     alarms = [
         AlarmSpec(
             key="alb-5xx-rate", threshold=http_5xx_percent, comparison="GreaterThanThreshold",
-            description=f"More than {http_5xx_percent:g} % of requests answered 5xx (load balancer or targets) in 3 "
+            description=f"More than {percent} % of requests answered 5xx (load balancer or targets) in 3 "
                         "of 5 minutes. Look at target health, the latest deployment and the application logs.",
             expression="100 * (FILL(elb5xx, 0) + FILL(target5xx, 0)) / requests",
             metrics={"requests": count("RequestCount"), "elb5xx": count("HTTPCode_ELB_5XX_Count"),
@@ -51,7 +55,7 @@ def load_balancer_alarms(arn_suffix: str, target_groups: Mapping[str, str], http
             evaluation_periods=5, datapoints_to_alarm=3, treat_missing_data=NO_DATA_IS_HEALTHY),
         AlarmSpec(
             key="alb-latency-p95", threshold=latency_p95_seconds, comparison="GreaterThanThreshold",
-            description=f"95th percentile response time above {latency_p95_seconds:g} s in 3 of 5 minutes. Look at "
+            description=f"95th percentile response time above {latency} s in 3 of 5 minutes. Look at "
                         "database load, CPU of the workloads and slow queries.",
             metric=Metric("AWS/ApplicationELB", "TargetResponseTime", lb, "p95"),
             evaluation_periods=5, datapoints_to_alarm=3, treat_missing_data=NO_DATA_IS_HEALTHY),
@@ -128,30 +132,41 @@ def service_alarms(name: str, cluster_name: str, service_name: str, cpu_percent:
 
 
 def database_alarms(name: str, identifier: str, engine: str, instance_class: str, allocated_storage_gb: int, *,
-                    cpu_percent: int, free_storage_percent: int, connections_percent: int) -> list[AlarmSpec]:
-    """CPU, free storage below a share of the allocation, connections near the class's limit (RDS)."""
+                    cpu_percent: int, free_storage_percent: int, connections_percent: int,
+                    limit: int | None = None) -> list[AlarmSpec]:
+    """CPU, free storage below a share of the allocation, connections near the class's limit (RDS).
+
+    `limit`: the engine's max_connections on the class, by default looked up (`max_connections`). The numbers may
+    be Terraform expressions (a generated module's variables): the thresholds are then computed by Terraform."""
     db = {"DBInstanceIdentifier": identifier}
-    limit = max_connections(engine, instance_class)
-    connections = max(1, int(limit * connections_percent / 100))
-    free_bytes = allocated_storage_gb * GIB * free_storage_percent / 100
+    limit = max_connections(engine, instance_class) if limit is None else limit
+    numbers = (limit, connections_percent, allocated_storage_gb, free_storage_percent)
+    if any(Token.is_unresolved(number) for number in numbers):
+        connections = Token.as_number(Fn.max([1, Fn.floor(Op.div(Op.mul(limit, connections_percent), 100))]))
+        free_bytes = Token.as_number(Op.div(Op.mul(Op.mul(allocated_storage_gb, GIB), free_storage_percent), 100))
+    else:
+        connections = max(1, int(limit * connections_percent / 100))
+        free_bytes = allocated_storage_gb * GIB * free_storage_percent / 100
+    cpu, free, allocated = (number_text(n) for n in (cpu_percent, free_storage_percent, allocated_storage_gb))
+    share, most, ceiling = (number_text(n) for n in (connections_percent, connections, limit))
     return [
         AlarmSpec(
             key=f"{name}-db-cpu-high", threshold=cpu_percent, comparison="GreaterThanThreshold",
-            description=f"Database {name} above {cpu_percent} % CPU for 15 minutes. Look at Performance Insights "
+            description=f"Database {name} above {cpu} % CPU for 15 minutes. Look at Performance Insights "
                         "for the top queries.",
             metric=Metric("AWS/RDS", "CPUUtilization", db), period_seconds=300, evaluation_periods=3,
             treat_missing_data=NO_DATA_IS_DOWN),
         AlarmSpec(
             key=f"{name}-db-storage-low", threshold=free_bytes, comparison="LessThanThreshold",
-            description=f"Database {name} has less than {free_storage_percent} % of its {allocated_storage_gb} GiB "
+            description=f"Database {name} has less than {free} % of its {allocated} GiB "
                         "free. Storage autoscaling should add space; if it cannot (ceiling reached), raise "
                         "max_allocated_storage_gb before the database stops accepting writes.",
             metric=Metric("AWS/RDS", "FreeStorageSpace", db, "Minimum"), period_seconds=300, evaluation_periods=1,
             treat_missing_data=NO_DATA_IS_DOWN),
         AlarmSpec(
             key=f"{name}-db-connections-high", threshold=connections, comparison="GreaterThanThreshold",
-            description=f"Database {name} above {connections} connections ({connections_percent} % of "
-                        f"{limit}, the {engine} limit on {instance_class}) for 10 minutes: a connection leak, or "
+            description=f"Database {name} above {most} connections ({share} % of "
+                        f"{ceiling}, the {engine} limit on {instance_class}) for 10 minutes: a connection leak, or "
                         "time for a proxy or a larger class.",
             metric=Metric("AWS/RDS", "DatabaseConnections", db, "Maximum"), period_seconds=300,
             evaluation_periods=2, treat_missing_data=NO_DATA_IS_HEALTHY),

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from cdktf import TerraformProvider
+from cdktf import TerraformIterator, TerraformProvider, Token
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
     DataAwsIamPolicyDocumentStatement,
@@ -24,6 +24,7 @@ from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 from constructs import Construct
 
 from modules.kms import EncryptionKey, ServiceGrant
+from modules.tokens import is_list_variable
 
 PUBLISHERS = ("cloudwatch.amazonaws.com",)
 
@@ -54,9 +55,10 @@ class NotificationTopicProps:
     """Provider (region) of the topic; the billing alarm needs a topic in us-east-1."""
 
     def __post_init__(self) -> None:
-        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", self.name):
+        if not Token.is_unresolved(self.name) and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", self.name):
             raise ValueError(f"topic name {self.name!r}; fix: 1-256 letters, digits, hyphens or underscores")
-        insecure = [e for e in self.https_endpoints if not e.startswith("https://")]
+        listed = () if is_list_variable(self.https_endpoints) else self.https_endpoints  # a variable: validated
+        insecure = [e for e in listed if not e.startswith("https://")]
         if insecure:
             raise ValueError(f"endpoints {insecure} are not HTTPS; fix: use https:// webhooks")
 
@@ -81,12 +83,8 @@ class NotificationTopic(Construct):
         super().__init__(scope, id)
         where = {"provider": props.provider}
         self.topic = SnsTopic(self, "topic", name=props.name, kms_master_key_id=props.encryption_key.arn, **where)
-        for index, email in enumerate(props.emails):
-            SnsTopicSubscription(self, f"email-{index}", topic_arn=self.topic.arn, protocol="email", endpoint=email,
-                                 **where)
-        for index, url in enumerate(props.https_endpoints):
-            SnsTopicSubscription(self, f"https-{index}", topic_arn=self.topic.arn, protocol="https", endpoint=url,
-                                 **where)
+        self._subscribe("email", props.emails, props.provider)
+        self._subscribe("https", props.https_endpoints, props.provider)
         document = DataAwsIamPolicyDocument(self, "policy-document", statement=[
             DataAwsIamPolicyDocumentStatement(
                 sid="AccountManagesTopic", actions=["sns:GetTopicAttributes", "sns:SetTopicAttributes",
@@ -107,6 +105,18 @@ class NotificationTopic(Construct):
     @property
     def arn(self) -> str:
         return self.topic.arn
+
+    def _subscribe(self, protocol: str, endpoints: Sequence[str], provider: TerraformProvider | None) -> None:
+        """A subscription per endpoint; for a Terraform list variable (a generated module's), one resource with
+        for_each over its values."""
+        if is_list_variable(endpoints):
+            each = TerraformIterator.from_list(endpoints)
+            SnsTopicSubscription(self, protocol, for_each=each, topic_arn=self.topic.arn, protocol=protocol,
+                                 endpoint=Token.as_string(each.value), provider=provider)
+            return
+        for index, endpoint in enumerate(endpoints):
+            SnsTopicSubscription(self, f"{protocol}-{index}", topic_arn=self.topic.arn, protocol=protocol,
+                                 endpoint=endpoint, provider=provider)
 
     def _service_statements(self, props: NotificationTopicProps) -> list[DataAwsIamPolicyDocumentStatement]:
         if not props.publishers:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from cdktf import TerraformProvider
+from cdktf import TerraformProvider, Token
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
     DataAwsIamPolicyDocumentStatement,
@@ -72,10 +72,10 @@ class LifecycleRule:
 
     def __post_init__(self) -> None:
         for days, storage_class in (*self.transitions, *self.noncurrent_transitions):
-            if storage_class not in STORAGE_CLASSES:
+            if not Token.is_unresolved(storage_class) and storage_class not in STORAGE_CLASSES:
                 raise ValueError(f"lifecycle rule {self.id!r}: storage class {storage_class!r}; "
                                  f"fix: use one of {STORAGE_CLASSES}")
-            if days < 1:
+            if not Token.is_unresolved(days) and days < 1:
                 raise ValueError(f"lifecycle rule {self.id!r}: transition after {days} days; fix: use 1 or more")
 
 
@@ -118,7 +118,7 @@ class SecureBucketProps:
         if log_target and not self.account_id:
             raise ValueError(f"access-log bucket {self.bucket_name!r} needs account_id to scope log delivery")
         trail = self.cloudtrail_writer_trail_arn
-        if trail is not None and not _is_trail_arn(trail):
+        if trail is not None and not Token.is_unresolved(trail) and not _is_trail_arn(trail):  # HCL modules: variables
             raise ValueError(f"bucket {self.bucket_name!r}: cloudtrail_writer_trail_arn {trail!r} is not a trail ARN; "
                              "fix: pass modules.audit.trail_arn(...), 'arn:<partition>:cloudtrail:<region>:<account>"
                              ":trail/<name>'")

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cdktf import Token
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
     DataAwsIamPolicyDocumentStatement,
@@ -83,11 +84,13 @@ class ScheduledReportProps:
     partition: str = "aws"
 
     def __post_init__(self) -> None:
-        if self.database.engine not in ENGINES:
+        # Terraform variables (the generated HCL modules) are checked by the variables' validations instead.
+        if not Token.is_unresolved(self.database.engine) and self.database.engine not in ENGINES:
             raise ValueError(f"report {self.name!r}: database engine {self.database.engine!r}; fix: one of {ENGINES}")
         if not self.recipients:
             raise ValueError(f"report {self.name!r} has no recipients: nobody would read it; fix: add e-mails")
-        if not (0 <= self.hour <= 23 and 0 <= self.minute <= 59):
+        if not any(Token.is_unresolved(t) for t in (self.hour, self.minute)) and not (
+                0 <= self.hour <= 23 and 0 <= self.minute <= 59):
             raise ValueError(f"report {self.name!r}: time {self.hour}:{self.minute}; fix: hour 0-23, minute 0-59")
 
 

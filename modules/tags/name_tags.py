@@ -26,9 +26,16 @@ class NameTags:
             return
         node.tags = {**(current or {}), "Name": self.name_for(node)}
 
+    def tag_all(self, scope: IConstruct) -> None:
+        """The aspect's work in one pass over `scope` before synth, for a caller that does not register it
+        (synth.app): one jsii call lists the constructs instead of one callback per construct."""
+        for node in scope.node.find_all():
+            self.visit(node)
+
     def name_for(self, node: IConstruct) -> str:
         """'<project>-<env>' plus the construct path below the stack, in lower-case words."""
-        parts = [p for p in node.node.path.split("/")[1:] if p not in ("Default", "Resource")]
+        path = node.to_string()  # the construct's node.path, in one jsii call instead of two
+        parts = [p for p in path.split("/")[1:] if p not in ("Default", "Resource")]
         words = [w for w in re.split(r"[^a-z0-9]+", "-".join(parts).lower()) if w]
         unique = [w for i, w in enumerate(words) if i == 0 or w != words[i - 1]]  # flow-log-key-key -> flow-log-key
         return "-".join([self._prefix, *unique])[:255]

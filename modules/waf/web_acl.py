@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cdktf import TerraformProvider, Token
+from cdktf import Fn, TerraformProvider, Token
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.wafv2_web_acl import (
     Wafv2WebAcl,
@@ -80,7 +80,8 @@ class WebAclProps:
     us-east-1, the only region WAF serves CloudFront from; default the stack's default AWS provider."""
 
     def __post_init__(self) -> None:
-        if not re.fullmatch(r"[\w-]{1,100}", self.name):
+        """Checks literal values only: a Terraform variable (a generated module's) is checked by its validation."""
+        if not Token.is_unresolved(self.name) and not re.fullmatch(r"[\w-]{1,100}", self.name):
             raise ValueError(f"web ACL name {self.name!r}; fix: 1-100 letters, digits, _ or -")
         if self.scope not in SCOPES:
             raise ValueError(f"web ACL {self.name!r}: scope {self.scope!r}; fix: one of {SCOPES}")
@@ -97,10 +98,10 @@ class WebAclProps:
                 where = f"provider region {region!r}" if self.provider is not None else "no provider"
                 raise ValueError(f"web ACL {self.name!r}: scope CLOUDFRONT with {where}; fix: pass a provider "
                                  f"aliased to {CLOUDFRONT_REGION}, where WAF keeps CloudFront ACLs")
-        if self.rate_limit is not None and self.rate_limit < 10:
+        if self.rate_limit is not None and not Token.is_unresolved(self.rate_limit) and self.rate_limit < 10:
             raise ValueError(f"web ACL {self.name!r}: rate_limit {self.rate_limit}; WAF's minimum is 10; "
                              "fix: 10 or more, or None for no rate rule")
-        if self.rate_window_seconds not in RATE_WINDOWS:
+        if not Token.is_unresolved(self.rate_window_seconds) and self.rate_window_seconds not in RATE_WINDOWS:
             raise ValueError(f"web ACL {self.name!r}: rate_window_seconds {self.rate_window_seconds}; "
                              f"fix: one of {RATE_WINDOWS}")
         bad = [c for c in self.blocked_countries if not re.fullmatch(r"[A-Z]{2}", c)]
@@ -111,7 +112,7 @@ class WebAclProps:
 class WebAcl(Construct):
     def __init__(self, scope: Construct, id: str, props: WebAclProps) -> None:
         super().__init__(scope, id)
-        metric = re.sub(r"[^A-Za-z0-9]", "", props.name.title())
+        metric = _metric_prefix(props.name)
         rules: list[Wafv2WebAclRule] = []
 
         def visibility(name: str) -> Wafv2WebAclRuleVisibilityConfig:
@@ -167,3 +168,10 @@ class WebAcl(Construct):
     @property
     def arn(self) -> str:
         return self.web_acl.arn
+
+
+def _metric_prefix(name: str) -> str:
+    """'shop-prod' -> 'ShopProd': the start of the CloudWatch metric names of the ACL and its rules."""
+    if Token.is_unresolved(name):  # a Terraform variable (a generated module's): Terraform spells it the same way
+        return Fn.replace(Fn.title(name), "/[^A-Za-z0-9]/", "")
+    return re.sub(r"[^A-Za-z0-9]", "", name.title())

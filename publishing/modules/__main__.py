@@ -33,7 +33,12 @@ def write_modules(out: Path, names: list[str] | None = None) -> list[str]:
             folder = staging / spec.name
             folder.mkdir()
             for filename, document in modules[spec.name].items():
-                (folder / filename).write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
+                path = folder / filename
+                if isinstance(document, bytes):  # an asset, assets/...
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_bytes(document)
+                else:
+                    path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
             (folder / "README.md").write_text(module_readme(spec, modules[spec.name], version))
     return [spec.name for spec in chosen]
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from publishing.modules.spec import ModuleVariable, Validation
+from collections.abc import Sequence
+from typing import Any
+
+from publishing.modules.spec import REQUIRED, ModuleVariable, Validation
 
 NAME = ModuleVariable(
     "name", "string",
@@ -51,3 +54,69 @@ def subnet_ids(name: str, description: str, minimum: int = 2) -> ModuleVariable:
                    "module's subnet ids of one tier."),
         Validation(f"alltrue([for id in var.{name} : can(regex(\"^subnet-[0-9a-f]+$\", id))])",
                    f"{name} must hold subnet ids like subnet-0123abcd; fix: pass module.network.<tier>_subnet_ids.")])
+
+
+def one_of(name: str, description: str, allowed: Sequence[str], default: Any = REQUIRED) -> ModuleVariable:
+    """A string variable limited to a fixed set of values (an enum AWS or the construct defines)."""
+    listed = ", ".join(f"\"{value}\"" for value in allowed)
+    return ModuleVariable(name, "string", description, default=default, validations=[Validation(
+        f"contains([{listed}], var.{name})", f"{name} must be one of {', '.join(allowed)}; fix: pick one of them.")])
+
+
+def whole_number(name: str, description: str, minimum: int, maximum: int, default: Any = REQUIRED,
+                 unit: str = "") -> ModuleVariable:
+    """A whole-number variable within [minimum, maximum] (sizes, counts, seconds, days, percentages)."""
+    return ModuleVariable(name, "number", description, default=default, validations=[Validation(
+        f"var.{name} >= {minimum} && var.{name} <= {maximum} && floor(var.{name}) == var.{name}",
+        f"{name} must be a whole number from {minimum} to {maximum}{unit}; fix: pick one in that range.")])
+
+
+def security_group_id(name: str, description: str) -> ModuleVariable:
+    """The id of a security group made elsewhere (the network module's app tier, the alb module's group)."""
+    return ModuleVariable(name, "string", description, validations=[Validation(
+        f"can(regex(\"^sg-[0-9a-f]+$\", var.{name}))",
+        f"{name} must look like sg-0123abcd; fix: pass the other module's security group id output.")])
+
+
+def hcl_string(text: str) -> str:
+    """`text` as a Terraform string literal (a regular expression keeps its backslashes)."""
+    return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"").replace("${", "$${").replace("%{", "%%{") + "\""
+
+
+def matches(expression: str, pattern: str) -> str:
+    """A validation condition: the string `expression` (e.g. var.image_id) matches all of regex `pattern` (RE2)."""
+    return f"can(regex({hcl_string(f'^(?:{pattern})$')}, {expression}))"
+
+
+def preconditions(resource, *rules: Validation) -> None:
+    """Rules over several variables (before Terraform 1.9 a variable's validation may read only itself), checked
+    when Terraform plans `resource`: the plan stops with the rule's message, naming the resource."""
+    resource.add_override("lifecycle.precondition", [
+        {"condition": f"${{{rule.condition}}}", "error_message": rule.error_message} for rule in rules])
+
+
+def email_addresses(name: str, description: str) -> ModuleVariable:
+    """E-mail subscribers of a topic, at least one (configuration.ops.EMAIL's rule, case-insensitive as there)."""
+    from configuration.ops import EMAIL
+
+    pattern = "(?i)" + EMAIL.pattern.strip("^$")
+    return ModuleVariable(name, "list(string)", description, validations=[Validation(
+        f"length(var.{name}) >= 1 && alltrue([for e in var.{name} : {matches('e', pattern)}])",
+        f"{name} must list at least one e-mail address (nobody would read what is sent otherwise); fix: e.g. "
+        "[\"ops@example.com\"].")])
+
+
+def sns_topic_arn(name: str, description: str) -> ModuleVariable:
+    """The ARN of an SNS topic made elsewhere (the alarms module's topic): alarms and notifications go there."""
+    return ModuleVariable(name, "string", description, validations=[Validation(
+        matches(f"var.{name}", r"arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}"),
+        f"{name} must be an SNS topic ARN, arn:aws:sns:<region>:<account>:<topic>; fix: pass the topic's `arn`, "
+        "not its name or URL.")])
+
+
+def kms_key_arn(name: str, description: str) -> ModuleVariable:
+    """The ARN of a customer-managed KMS key made elsewhere (grants name the key by ARN, not by alias)."""
+    return ModuleVariable(name, "string", description, validations=[Validation(
+        matches(f"var.{name}", r"arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]+"),
+        f"{name} must be a KMS key ARN, arn:aws:kms:<region>:<account>:key/<id>; fix: pass the key's `arn`, not "
+        "its alias.")])

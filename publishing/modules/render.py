@@ -3,14 +3,18 @@
 Each spec is built into its own cdktf stack (one App for all, one synth), then the stack's JSON is
 made into a module: no provider configuration and no backend (the caller owns both), a version range
 for the AWS provider instead of the exact pin, cdktf's `//` metadata dropped, and the blocks split into
-main / variables / outputs / versions files.
+main / variables / outputs / versions files. Assets the stack ships (Lambda code zips) are copied into the
+module's assets/ folder, rebuilt byte-for-byte reproducibly, and referenced relative to the module.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import tempfile
-from collections.abc import Mapping, Sequence
+import zipfile
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +25,16 @@ PROVIDER_RANGE = ">= 5.100.0, < 6.0.0"
 TERRAFORM_RANGE = ">= 1.5.0"
 """`check`-free HCL with variable validation and optional object attributes: any Terraform from 1.5."""
 MAIN_BLOCKS = ("data", "locals", "resource")
+ASSETS = "assets"
+"""Where cdktf puts a stack's assets (assets/<construct>/<content hash>/...) and where the module keeps them."""
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+"""The earliest time a zip entry can hold: a rebuilt archive carries no build time."""
 
 Json = dict[str, Any]
 
 
-def synthesize_modules(specs: Sequence[ModuleSpec]) -> dict[str, dict[str, Json]]:
-    """{module name: {file name: JSON document}} for every spec, synthesized in one cdktf App."""
+def synthesize_modules(specs: Sequence[ModuleSpec]) -> dict[str, dict[str, Json | bytes]]:
+    """{module name: {file name: JSON document, or an asset's bytes}} for every spec, synthesized in one cdktf App."""
     from synth.runtime import prepare_runtime
 
     prepare_runtime()
@@ -58,8 +66,35 @@ def synthesize_modules(specs: Sequence[ModuleSpec]) -> dict[str, dict[str, Json]
                                 sensitive=output.sensitive or None).override_logical_id(name)
             Aspects.of(stack).add(NameTags(values["name"]) if "name" in values else NameTags(spec.name))
         app.synth()
-        return {spec.name: module_files(json.loads((Path(outdir) / "stacks" / spec.name / "cdk.tf.json")
-                                                   .read_text()), spec) for spec in specs}
+        modules: dict[str, dict[str, Json | bytes]] = {}
+        for spec in specs:
+            folder = Path(outdir) / "stacks" / spec.name
+            assets = stack_assets(folder)
+            modules[spec.name] = {**module_files(json.loads((folder / "cdk.tf.json").read_text()), spec, list(assets)),
+                                  **assets}
+        return modules
+
+
+def stack_assets(stack_folder: Path) -> dict[str, bytes]:
+    """The files cdktf copied into the stack's assets/ folder, by their path relative to the stack (the path its
+    JSON names them by); archives rebuilt reproducibly, since the committed modules are compared byte for byte."""
+    return {path.relative_to(stack_folder).as_posix(): reproducible_zip(path.read_bytes())
+            if path.suffix == ".zip" else path.read_bytes()
+            for path in sorted((stack_folder / ASSETS).rglob("*")) if path.is_file()}
+
+
+def reproducible_zip(archive: bytes) -> bytes:
+    """The same entries, sorted, stored uncompressed with a fixed time and permissions: the same code gives the
+    same bytes on every machine (a compressor's output may differ between zlib builds and CPUs; git compresses
+    the committed file anyway)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(archive)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as target:
+        for entry in sorted(source.infolist(), key=lambda e: e.filename):
+            info = zipfile.ZipInfo(entry.filename, date_time=ZIP_TIME)
+            info.create_system = 3  # Unix, so that the permissions below are read
+            info.external_attr = ((0o40755 << 16) | 0x10) if entry.is_dir() else (0o100644 << 16)
+            target.writestr(info, b"" if entry.is_dir() else source.read(entry))
+    return out.getvalue()
 
 
 def _value_of(variable: Any, type_: str) -> Any:
@@ -74,20 +109,24 @@ def _value_of(variable: Any, type_: str) -> Any:
     return variable.value
 
 
-def module_files(stack: Json, spec: ModuleSpec) -> dict[str, Json]:
-    """Split a synthesized stack into the module's files, stripped of what only a root module may hold."""
-    document = _without_comments(stack)
-    document.pop("provider", None)
+def module_files(stack: Json, spec: ModuleSpec, assets: Collection[str] = ()) -> dict[str, Json]:
+    """Split a synthesized stack into the module's files, stripped of what only a root module may hold; references
+    to `assets` (paths relative to the stack) made relative to the module."""
+    document = _in_module(_without_comments(stack), assets)
+    configurations = document.pop("provider", {}).get("aws", [])
     terraform = document.pop("terraform", {})
     providers = terraform.get("required_providers", {})
     if set(providers) - {"aws"}:
         raise ValueError(f"module {spec.name!r} needs providers {sorted(providers)}; only aws is available")
     variables = document.pop("variable", {})
     _check_variables(spec, variables)
+    aws = {"source": "hashicorp/aws", "version": PROVIDER_RANGE}
+    aliases = sorted(f"aws.{c['alias']}" for c in ([configurations] if isinstance(configurations, dict)
+                                                   else configurations) if "alias" in c)
+    if aliases:  # a second region (e.g. us-east-1 for Route 53 metrics): the caller passes its provider for it
+        aws["configuration_aliases"] = aliases
     files = {
-        "versions.tf.json": {"terraform": {
-            "required_version": TERRAFORM_RANGE,
-            "required_providers": {"aws": {"source": "hashicorp/aws", "version": PROVIDER_RANGE}}}},
+        "versions.tf.json": {"terraform": {"required_version": TERRAFORM_RANGE, "required_providers": {"aws": aws}}},
         "variables.tf.json": {"variable": variables},
         "outputs.tf.json": {"output": document.pop("output", {})},
         "main.tf.json": {block: document.pop(block) for block in MAIN_BLOCKS if block in document},
@@ -106,6 +145,23 @@ def _without_comments(value: Any) -> Any:
     return value
 
 
+def _in_module(document: Json, assets: Collection[str]) -> Json:
+    """Terraform resolves a relative path against the working directory, the caller's root module: an asset is
+    named "${path.module}/assets/...", so the module works wherever it is called from."""
+    if not assets:
+        return document
+    pattern = re.compile("|".join(re.escape(path) for path in sorted(assets, key=len, reverse=True)))
+
+    def rewrite(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {k: rewrite(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [rewrite(v) for v in value]
+        return pattern.sub(lambda match: "${path.module}/" + match[0], value) if isinstance(value, str) else value
+
+    return rewrite(document)
+
+
 def _check_variables(spec: ModuleSpec, synthesized: Mapping[str, Json]) -> None:
     """Every declared variable is used and carries its description (cdktf drops unused ones silently)."""
     missing = sorted({v.name for v in spec.variables} - set(synthesized))
@@ -120,4 +176,4 @@ def is_required(variable: Json) -> bool:
     return "default" not in variable
 
 
-__all__ = ["REQUIRED", "module_files", "synthesize_modules", "is_required"]
+__all__ = ["REQUIRED", "module_files", "reproducible_zip", "stack_assets", "synthesize_modules", "is_required"]

@@ -44,8 +44,11 @@ def test_every_module_has_an_example_and_every_example_a_module():
 @pytest.mark.parametrize("name", NAMES)
 def test_a_module_is_a_module_typed_and_described(generated, name):
     folder = generated / name
-    assert sorted(p.name for p in folder.iterdir()) == [
+    assert sorted(p.name for p in folder.iterdir() if p.name != "assets") == [
         "README.md", "main.tf.json", "outputs.tf.json", "variables.tf.json", "versions.tf.json"]
+    # Lambda code a module ships (assets/) is referenced relative to the module, so it works from any caller
+    assets = {p.relative_to(folder).as_posix() for p in (folder / "assets").rglob("*") if p.is_file()}
+    assert assets == set(re.findall(r"\$\{path\.module\}/(assets/[^\"\\]+)", (folder / "main.tf.json").read_text()))
     main = json.loads((folder / "main.tf.json").read_text())
     assert "provider" not in main and "terraform" not in main and main["resource"]
     versions = json.loads((folder / "versions.tf.json").read_text())["terraform"]
