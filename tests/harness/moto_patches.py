@@ -686,3 +686,12 @@ def _dr_patches() -> list[Callable[[], None]]:
 
 
 PATCHES.extend(_dr_patches())
+
+
+def _imagebuilder_patches() -> list[Callable[[], None]]:
+    from tests.harness.moto_imagebuilder_patches import IMAGEBUILDER_PATCHES
+
+    return IMAGEBUILDER_PATCHES
+
+
+PATCHES.extend(_imagebuilder_patches())
