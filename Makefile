@@ -63,7 +63,7 @@ diagrams: setup services  ## an architecture diagram per blueprint, drawn from i
 docs: modules diagrams  ## module READMEs, diagrams, and the generated parts of docs/blueprints/<name>.md
 	$(PY) -m publishing.blueprint_docs docs/blueprints
 
-bench: setup  ## synth speed: lazy vs stock provider import
+bench: setup  ## synth speed: default, --all and stock import
 	$(PY) bench/synth_speed.py
 
 clean:

@@ -20,6 +20,9 @@ from configuration import BlueprintConfig
 from modules.tags import NameTags
 
 OutputKind = Literal["string", "list", "map"]
+# App context set by synth.app, which applies the Name tags in one pass (NameTags.tag_all) before synth:
+# the aspect would cost one jsii callback per construct (~6,000 in `main.py --all`).
+NAME_TAGS_BY_SYNTH = "platform:nameTagsBySynth"
 
 
 @dataclass
@@ -50,7 +53,9 @@ class PlatformStack(TerraformStack):
         self.contract = StackContract(name=name, layer=self.layer, backend=backend,
                                       state_key=self.state_key(config) if backend == "s3" else None,
                                       site=config.site)
-        Aspects.of(self).add(NameTags(config.name_prefix))
+        self.name_tags = NameTags(config.name_prefix)
+        if not self.node.try_get_context(NAME_TAGS_BY_SYNTH):
+            Aspects.of(self).add(self.name_tags)
 
     def aws_provider(self, construct_id: str, region: str, alias: str | None = None) -> AwsProvider:
         """An AWS provider pinned to the configured account and tagging like every other (one per region)."""

@@ -1,7 +1,8 @@
 """Synthesize into a staging folder beside the target, then swap: never a half-written cdktf.out/.
 
 Terraform's working files in the old output (`.terraform/`, `.terraform.lock.hcl`) are carried over
-to the matching stack folders so a re-synth does not force a fresh `terraform init`.
+to the matching stack folders so a re-synth does not force a fresh `terraform init`: `stacks/<name>/`
+for one environment, `<blueprint>/<environment>/stacks/<name>/` for `main.py --all`.
 """
 
 from __future__ import annotations
@@ -37,11 +38,9 @@ def staged_output(target: Path) -> Iterator[Path]:
 
 
 def _carry_over_terraform_files(old: Path, new: Path) -> None:
-    old_stacks = old / "stacks"
-    if not old_stacks.is_dir():
-        return
-    for stack in (new / "stacks").iterdir() if (new / "stacks").is_dir() else ():
+    for stack in (*new.glob("stacks/*/"), *new.glob("*/*/stacks/*/")):
+        relative = stack.relative_to(new)
         for name in KEPT_PER_STACK:
-            source = old_stacks / stack.name / name
+            source = old / relative / name
             if source.exists() and not (stack / name).exists():
                 source.rename(stack / name)

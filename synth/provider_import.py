@@ -1,13 +1,18 @@
-"""Import only the AWS provider bindings a synth uses, not all 2,135 of them.
+"""Import only the AWS provider bindings a synth uses, not all 2,135 of them, in Python and in Node.
 
 `cdktf_cdktf_provider_aws/__init__.py` does nothing but `from . import <each resource>`, which costs
 ~15 s here while our own work is under a second. Registering a light package object (same name,
 same `__path__`) before the first import lets Python load `cdktf_cdktf_provider_aws.vpc` and the
 shared `_jsii` assembly on demand, with the stock classes unchanged, so the emitted JSON is identical.
 
+The jsii Node process has the same problem: the provider's `lib/index.js` requires every resource
+module (~2.5 s). synth.runtime has that process preload NODE_INDEX_PRELOAD, which turns the index into
+on-demand getters, again with the modules themselves unchanged.
+
 Safety: the shortcut is taken only when the installed package still has the layout it relies on
-(the pinned version, an `_jsii` module, an `__init__` made only of submodule imports). Otherwise, or
-with PLATFORM_STOCK_PROVIDER_IMPORT=1, the stock import runs and a warning says why.
+(the pinned version, an `_jsii` module, an `__init__` made only of submodule imports; in Node, an index
+made only of submodule requires). Otherwise, or with PLATFORM_STOCK_PROVIDER_IMPORT=1, the stock import
+runs and a warning says why.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ PACKAGE = "cdktf_cdktf_provider_aws"
 DISTRIBUTION = "cdktf-cdktf-provider-aws"
 EXPECTED_VERSION = "20.1.0"
 STOCK_SWITCH = "PLATFORM_STOCK_PROVIDER_IMPORT"
+NODE_INDEX_PRELOAD = Path(__file__).with_name("lazy_provider_index.js")
 # Statement kinds the stock __init__ may hold for the shortcut to be equivalent.
 _HARMLESS = (ast.Import, ast.ImportFrom, ast.Expr, ast.Assign, ast.If, ast.FunctionDef)
 

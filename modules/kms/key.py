@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from cdktf import TerraformProvider
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
@@ -71,6 +72,6 @@ class EncryptionKey(Construct):
                           provider=props.provider)
         KmsAlias(self, "alias", name=f"alias/{props.alias}", target_key_id=self.key.key_id, provider=props.provider)
 
-    @property
-    def arn(self) -> str:
+    @cached_property
+    def arn(self) -> str:  # one jsii call, not one per reader (every encrypted resource reads it)
         return self.key.arn

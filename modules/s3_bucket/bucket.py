@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from cdktf import TerraformProvider, Token
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
@@ -154,11 +155,11 @@ class SecureBucket(Construct):
         S3BucketLifecycleConfiguration(self, "lifecycle", bucket=bucket_id,
                                        rule=[_lifecycle_rule(r) for r in props.lifecycle_rules], **where)
 
-    @property
-    def name(self) -> str:
+    @cached_property
+    def name(self) -> str:  # cached: one jsii call, not one per reader
         return self.bucket.bucket
 
-    @property
+    @cached_property
     def arn(self) -> str:
         return self.bucket.arn
 
