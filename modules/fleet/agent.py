@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -129,6 +130,10 @@ fi
 """
 
 
+UNRESOLVED_TOKEN = re.compile(r"\$\{TfToken\[[^\]]*\]\}")
+"""How cdktf spells a string token before synthesis (a variable's value, in the generated HCL module)."""
+
+
 def with_agent(user_data: str | None, parameter: str) -> str:
     """The launch template's user data: the agent's start script, then the fleet's own user data.
 
@@ -145,7 +150,9 @@ def with_agent(user_data: str | None, parameter: str) -> str:
     for part in _user_parts(user_data):
         document.attach(part)
     # A fixed boundary (not a random one): the same input always synthesizes the same template
-    digest = hashlib.sha256(f"{script}\0{user_data}".encode()).hexdigest()[:32]
+    # (unresolved Terraform tokens hash as one placeholder: their numbers depend on what the process made before)
+    stable = UNRESOLVED_TOKEN.sub("${token}", f"{script}\0{user_data}")
+    digest = hashlib.sha256(stable.encode()).hexdigest()[:32]
     boundary = f"==platform-{digest}=="
     if boundary in user_data:  # practically impossible; MIME would cut the document there
         raise ValueError(f"user data contains the MIME boundary {boundary!r}; fix: change the user data")

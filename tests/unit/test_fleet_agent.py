@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shutil
 import subprocess
 from email import message_from_string
@@ -257,3 +258,16 @@ def test_shipped_fleets_keep_their_user_data_within_the_limit():
             own = blueprint_file(config, fleet.user_data).read_text() if fleet.user_data else None
             launched = with_agent(own, parameter_name(f"{config.name_prefix}-{name}"))
             assert len(launched.encode()) <= USER_DATA_LIMIT, (blueprint, name)
+
+
+def test_the_mime_boundary_does_not_depend_on_token_numbers():
+    """A generated module's user data is a variable token, numbered by whatever the process made before it;
+    the boundary must not change with that number, or the committed module would differ run to run."""
+    from modules.fleet.agent import with_agent
+
+    def boundary(document: str) -> str:
+        return re.search(r'boundary="([^"]+)"', document)[1]
+
+    first = boundary(with_agent("${TfToken[TOKEN.12]}", "AmazonCloudWatch-web"))
+    assert first == boundary(with_agent("${TfToken[TOKEN.345]}", "AmazonCloudWatch-web"))
+    assert first != boundary(with_agent("${TfToken[TOKEN.12]}", "AmazonCloudWatch-api"))  # still content-based
