@@ -14,7 +14,7 @@ import json
 import re
 import tempfile
 import zipfile
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +112,7 @@ def _value_of(variable: Any, type_: str) -> Any:
 def module_files(stack: Json, spec: ModuleSpec, assets: Collection[str] = ()) -> dict[str, Json]:
     """Split a synthesized stack into the module's files, stripped of what only a root module may hold; references
     to `assets` (paths relative to the stack) made relative to the module."""
-    document = _in_module(_without_comments(stack), assets)
+    document = _in_module(stack, assets)
     configurations = document.pop("provider", {}).get("aws", [])
     terraform = document.pop("terraform", {})
     providers = terraform.get("required_providers", {})
@@ -136,30 +136,23 @@ def module_files(stack: Json, spec: ModuleSpec, assets: Collection[str] = ()) ->
     return files
 
 
-def _without_comments(value: Any) -> Any:
-    """cdktf's `//` metadata (construct paths, stack name, backend kind) means nothing to a module user."""
+def _rewritten(value: Any, on_string: Callable[[str], str] = lambda text: text) -> Any:
+    """The JSON with cdktf's `//` metadata (construct paths, stack name, backend kind: nothing to a module user)
+    dropped and every string passed through `on_string`."""
     if isinstance(value, Mapping):
-        return {k: _without_comments(v) for k, v in value.items() if k != "//"}
+        return {k: _rewritten(v, on_string) for k, v in value.items() if k != "//"}
     if isinstance(value, list):
-        return [_without_comments(v) for v in value]
-    return value
+        return [_rewritten(v, on_string) for v in value]
+    return on_string(value) if isinstance(value, str) else value
 
 
 def _in_module(document: Json, assets: Collection[str]) -> Json:
     """Terraform resolves a relative path against the working directory, the caller's root module: an asset is
     named "${path.module}/assets/...", so the module works wherever it is called from."""
     if not assets:
-        return document
+        return _rewritten(document)
     pattern = re.compile("|".join(re.escape(path) for path in sorted(assets, key=len, reverse=True)))
-
-    def rewrite(value: Any) -> Any:
-        if isinstance(value, Mapping):
-            return {k: rewrite(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [rewrite(v) for v in value]
-        return pattern.sub(lambda match: "${path.module}/" + match[0], value) if isinstance(value, str) else value
-
-    return rewrite(document)
+    return _rewritten(document, lambda text: pattern.sub(lambda match: "${path.module}/" + match[0], text))
 
 
 def _check_variables(spec: ModuleSpec, synthesized: Mapping[str, Json]) -> None:
@@ -172,8 +165,4 @@ def _check_variables(spec: ModuleSpec, synthesized: Mapping[str, Json]) -> None:
             raise ValueError(f"module {spec.name!r} variable {variable.name!r} should be required")
 
 
-def is_required(variable: Json) -> bool:
-    return "default" not in variable
-
-
-__all__ = ["REQUIRED", "module_files", "reproducible_zip", "stack_assets", "synthesize_modules", "is_required"]
+__all__ = ["REQUIRED", "module_files", "reproducible_zip", "stack_assets", "synthesize_modules"]
