@@ -25,8 +25,9 @@ ACCOUNT_ID = ModuleVariable(
 
 def log_retention(name: str, description: str, default: int) -> ModuleVariable:
     """A CloudWatch Logs retention in days, limited to the values CloudWatch accepts."""
-    allowed = ("[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, "
-               "3288, 3653]")
+    from configuration.schema import LOG_RETENTION_DAYS
+
+    allowed = str(list(LOG_RETENTION_DAYS))
     return ModuleVariable(name, "number", description, default=default, validations=[Validation(
         f"contains({allowed}, var.{name})",
         f"{name} must be a retention CloudWatch Logs accepts: one of {allowed}; fix: pick the nearest.")])

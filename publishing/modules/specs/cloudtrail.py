@@ -3,11 +3,13 @@ monitoring controls) notifying an alarm topic, as the ops stack builds them."""
 
 from __future__ import annotations
 
+from configuration.schema import LOG_RETENTION_DAYS
 from publishing.modules.common import ACCOUNT_ID, NAME, region_and_partition, sns_topic_arn
 from publishing.modules.spec import ModuleOutput, ModuleSpec, ModuleVariable, Validation
 
-RETENTION_DAYS = "[365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]"
-"""modules.audit.trail.RETENTION_DAYS: the CloudWatch Logs retentions of at least a year."""
+RETENTION_DAYS = str([days for days in LOG_RETENTION_DAYS if days >= 365])
+"""The CloudWatch Logs retentions of at least a year (modules.audit.trail.RETENTION_DAYS), as an HCL list; from the
+configuration's table because importing the construct here would start jsii before the runtime is prepared."""
 GLACIER_AFTER_DAYS = 90
 
 VARIABLES = [
