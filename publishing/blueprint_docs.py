@@ -76,15 +76,14 @@ def stacks_section(blueprint: str, manifests: Mapping[str, Mapping[str, Any]]) -
 
 def manifests_of(blueprint: str) -> dict[str, dict[str, Any]]:
     from configuration import list_blueprints, load
-    from synth.app import PLATFORM_MANIFEST, synthesize
+    from synth.app import PLATFORM_MANIFEST, environment_folder, synthesize_all
 
     environments = next(b.environments for b in list_blueprints() if b.name == blueprint)
-    manifests = {}
+    configs = [load(blueprint, env) for env in environments]
     with tempfile.TemporaryDirectory(prefix="blueprint-docs-") as out:
-        for env in environments:
-            synthesize(load(blueprint, env), Path(out) / env)
-            manifests[env] = json.loads((Path(out) / env / PLATFORM_MANIFEST).read_text())
-    return manifests
+        synthesize_all(configs, Path(out))
+        return {config.environment: json.loads((Path(out) / environment_folder(config) / PLATFORM_MANIFEST)
+                                               .read_text()) for config in configs}
 
 
 def render(page: str, parts: Mapping[str, Callable[[], str]], path: Path) -> str:
