@@ -27,6 +27,7 @@ from stacks.ops import OpsStack  # noqa: E402
 from stacks.reports import ReportsStack  # noqa: E402
 from stacks.standby import StandbyComputeStack, StandbyDataStack, StandbyNetworkStack  # noqa: E402
 from stacks.state import StateStack  # noqa: E402
+from synth import known_constructs  # noqa: E402
 from synth.output import staged_output  # noqa: E402
 
 # Dependency order: a stack only reads the exports of stacks before it.
@@ -89,7 +90,7 @@ def _synthesize_into(config: BlueprintConfig, staging: Path, outdir: Path,
     app = App(outdir=str(staging), context={NAME_TAGS_BY_SYNTH: True})
     stacks = [stack_type(app, config) for stack_type in stack_types if stack_type.applies_to(config)]
     for stack in stacks:
-        stack.name_tags.tag_all(stack)
+        stack.name_tags.tag_all(stack, known_constructs)
     app.synth()
     manifest = {"blueprint": config.blueprint, "environment": config.environment, "name_prefix": config.name_prefix,
                 "stacks": [asdict(s.contract) for s in stacks]}

@@ -10,15 +10,16 @@ from pathlib import Path
 from synth import binding_checks, kernel_process, provider_import
 
 # Scripts the jsii Node process preloads (why: see each file's header).
-NODE_PRELOADS = (provider_import.NODE_INDEX_PRELOAD, Path(__file__).with_name("archive_memo.js"))
+NODE_PRELOADS = (provider_import.NODE_INDEX_PRELOAD, Path(__file__).with_name("archive_memo.js"),
+                 Path(__file__).with_name("lazy_creation_stacks.js"))
 
 _import_mode: str | None = None
 
 
 def prepare_runtime() -> str:
     """Quiet jsii's Node end-of-life banner (noise on every synth), make provider imports lazy and the
-    bindings' argument checks cheaper, and start the jsii kernel (directly, with its preloads). Returns the
-    provider import mode."""
+    bindings' argument checks cheaper, start the jsii kernel (directly, with its preloads), and answer
+    construct paths, tags and plain strings' token checks in Python. Returns the provider import mode."""
     global _import_mode
     if _import_mode is None:
         os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
@@ -29,6 +30,10 @@ def prepare_runtime() -> str:
         preloads = NODE_PRELOADS if _import_mode == "lazy" else NODE_PRELOADS[1:]
         with node_preload(*preloads):
             import constructs  # noqa: F401, PLC0415  (its assembly load starts the jsii Node process)
+        from synth import known_constructs, unresolved_strings  # noqa: PLC0415  (import cdktf: once the kernel runs)
+
+        known_constructs.install()
+        unresolved_strings.install()
     return _import_mode
 
 

@@ -43,20 +43,21 @@ class ServiceSecurityGroup(Construct):
         self.port = props.port
         self.group = SecurityGroup(self, "group", name=props.name, description=props.description,
                                    vpc_id=props.vpc_id, revoke_rules_on_delete=True)
+        self._group_id = self.group.id  # read once: each read is a call into the jsii kernel
         for index, client in enumerate(props.client_security_group_ids):
             self.allow_from(client, f"client-{index}")
 
     @property
     def security_group_id(self) -> str:
-        return self.group.id
+        return self._group_id
 
     def allow_from(self, client_security_group_id: str, rule_id: str) -> None:
         """Admit one more client group on the service port (and let that group connect out to it)."""
         VpcSecurityGroupIngressRule(
-            self, f"{rule_id}-ingress", security_group_id=self.group.id, ip_protocol="tcp",
+            self, f"{rule_id}-ingress", security_group_id=self._group_id, ip_protocol="tcp",
             from_port=self.port, to_port=self.port, referenced_security_group_id=client_security_group_id,
             description=f"Clients connect on {self.port}")
         VpcSecurityGroupEgressRule(
             self, f"{rule_id}-egress", security_group_id=client_security_group_id, ip_protocol="tcp",
-            from_port=self.port, to_port=self.port, referenced_security_group_id=self.group.id,
+            from_port=self.port, to_port=self.port, referenced_security_group_id=self._group_id,
             description=f"To the service on {self.port}")

@@ -53,6 +53,7 @@ class WorkloadSecurityGroup(Construct):
         super().__init__(scope, id)
         self.group = SecurityGroup(self, "group", name=props.name, description=props.description,
                                    vpc_id=props.vpc_id, revoke_rules_on_delete=True)
+        self._group_id = self.group.id  # read once: each read is a call into the jsii kernel
         if props.https_egress:
             self._egress("https", "tcp", 443, ANYWHERE, "HTTPS to AWS APIs and the internet")
         if props.http_egress:
@@ -61,18 +62,18 @@ class WorkloadSecurityGroup(Construct):
             self._egress(f"dns-{protocol}", protocol, 53, props.resolver_cidr, "DNS to the VPC resolver only")
 
     def _egress(self, id: str, protocol: str, port: int, cidr: str, description: str) -> None:
-        VpcSecurityGroupEgressRule(self, f"egress-{id}", security_group_id=self.group.id, ip_protocol=protocol,
+        VpcSecurityGroupEgressRule(self, f"egress-{id}", security_group_id=self._group_id, ip_protocol=protocol,
                                    from_port=port, to_port=port, cidr_ipv4=cidr, description=description)
 
     @property
     def id(self) -> str:
-        return self.group.id
+        return self._group_id
 
     def admit(self, rule_id: str, client_security_group_id: str, port: int, description: str) -> None:
         """Let one client group connect on `port` (ingress here, the matching egress on the client)."""
-        VpcSecurityGroupIngressRule(self, f"{rule_id}-ingress", security_group_id=self.group.id, ip_protocol="tcp",
+        VpcSecurityGroupIngressRule(self, f"{rule_id}-ingress", security_group_id=self._group_id, ip_protocol="tcp",
                                     from_port=port, to_port=port, referenced_security_group_id=client_security_group_id,
                                     description=description)
         VpcSecurityGroupEgressRule(self, f"{rule_id}-egress", security_group_id=client_security_group_id,
                                    ip_protocol="tcp", from_port=port, to_port=port,
-                                   referenced_security_group_id=self.group.id, description=f"To {self.group.name}")
+                                   referenced_security_group_id=self._group_id, description=f"To {self.group.name}")

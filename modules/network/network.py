@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from cdktf import Fn, TerraformResourceLifecycle, Token
@@ -96,7 +97,8 @@ class Network(Construct):
         zones = list(props.availability_zones)
         self.vpc = Vpc(self, "vpc", cidr_block=props.vpc_cidr, enable_dns_hostnames=True, enable_dns_support=True,
                        tags={"Name": f"{props.name_prefix}-vpc"})
-        DefaultSecurityGroup(self, "default-security-group", vpc_id=self.vpc.id,
+        self.vpc_id = self.vpc.id  # read once: each read is a call into the jsii kernel
+        DefaultSecurityGroup(self, "default-security-group", vpc_id=self.vpc_id,
                              tags={"Name": f"{props.name_prefix}-default-unused"})  # no rules: denies everything
         self.subnets = self._subnets(zones)
         self._internet_routes(zones)
@@ -104,22 +106,26 @@ class Network(Construct):
         self._flow_logs()
         self._endpoints()
         self.app_security_group = SecurityGroup(
-            self, "app-security-group", name=f"{props.name_prefix}-app", vpc_id=self.vpc.id,
+            self, "app-security-group", name=f"{props.name_prefix}-app", vpc_id=self.vpc_id,
             description="App-tier workloads: members reach the data tier; stacks granting access add the rules",
             revoke_rules_on_delete=True, tags={"Name": f"{props.name_prefix}-app"})  # no rules: no egress until granted
 
     # -- outputs ---------------------------------------------------------------------------------
-    @property
+    # Subnets do not change once built; their ids are read from the kernel once.
+    @cached_property
     def public_subnet_ids(self) -> list[str]:
         return [s.id for s in self.subnets["public"]]
 
-    @property
+    @cached_property
     def app_subnet_ids(self) -> list[str]:
         return [s.id for s in self.subnets["app"]]
 
-    @property
+    @cached_property
     def data_subnet_ids(self) -> list[str]:
         return [s.id for s in self.subnets["data"]]
+
+    def _subnet_ids(self, tier: str) -> list[str]:
+        return {"public": self.public_subnet_ids, "app": self.app_subnet_ids, "data": self.data_subnet_ids}[tier]
 
     # -- parts -----------------------------------------------------------------------------------
     def _subnets(self, zones: list[str]) -> dict[str, list[Subnet]]:
@@ -127,7 +133,7 @@ class Network(Construct):
         subnets: dict[str, list[Subnet]] = {}
         for tier, slots in layout.items():
             subnets[tier] = [
-                Subnet(self, f"{tier}-subnet-{key}", vpc_id=self.vpc.id, availability_zone=zone,
+                Subnet(self, f"{tier}-subnet-{key}", vpc_id=self.vpc_id, availability_zone=zone,
                        cidr_block=self._subnet_cidr(slot.newbits, slot.netnum, slot.cidr),
                        map_public_ip_on_launch=False,  # even public: only ALB and NAT live there, with their own IPs
                        tags={"Name": f"{self.props.name_prefix}-{tier}-{zone}", "Tier": tier})
@@ -140,29 +146,29 @@ class Network(Construct):
 
     def _internet_routes(self, zones: list[str]) -> None:
         prefix = self.props.name_prefix
-        igw = InternetGateway(self, "internet-gateway", vpc_id=self.vpc.id, tags={"Name": f"{prefix}-igw"})
-        public = RouteTable(self, "public-routes", vpc_id=self.vpc.id, tags={"Name": f"{prefix}-public"})
+        igw = InternetGateway(self, "internet-gateway", vpc_id=self.vpc_id, tags={"Name": f"{prefix}-igw"})
+        public = RouteTable(self, "public-routes", vpc_id=self.vpc_id, tags={"Name": f"{prefix}-public"})
         Route(self, "public-default-route", route_table_id=public.id, destination_cidr_block="0.0.0.0/0",
               gateway_id=igw.id)
         nat_zones = zones if self.props.nat_gateways == "per_az" else zones[:1]
         nats = []
-        for zone, key, subnet in zip(nat_zones, zone_keys(zones), self.subnets["public"], strict=False):
+        for zone, key, subnet_id in zip(nat_zones, zone_keys(zones), self.public_subnet_ids, strict=False):
             eip = Eip(self, f"nat-ip-{key}", domain="vpc", tags={"Name": f"{prefix}-nat-{zone}"},
                       depends_on=[igw])
-            nats.append(NatGateway(self, f"nat-{key}", allocation_id=eip.allocation_id, subnet_id=subnet.id,
+            nats.append(NatGateway(self, f"nat-{key}", allocation_id=eip.allocation_id, subnet_id=subnet_id,
                                    tags={"Name": f"{prefix}-nat-{zone}"}, depends_on=[igw]))
         self.app_route_tables: list[RouteTable] = []
-        data = RouteTable(self, "data-routes", vpc_id=self.vpc.id, tags={"Name": f"{prefix}-data-isolated"})
+        data = RouteTable(self, "data-routes", vpc_id=self.vpc_id, tags={"Name": f"{prefix}-data-isolated"})
         self.data_route_tables = [data]  # no default route at all: the data tier cannot reach the internet
         for index, (zone, key) in enumerate(zip(zones, zone_keys(zones), strict=True)):
-            app = RouteTable(self, f"app-routes-{key}", vpc_id=self.vpc.id, tags={"Name": f"{prefix}-app-{zone}"})
+            app = RouteTable(self, f"app-routes-{key}", vpc_id=self.vpc_id, tags={"Name": f"{prefix}-app-{zone}"})
             nat = nats[index] if self.props.nat_gateways == "per_az" else nats[0]
             Route(self, f"app-default-route-{key}", route_table_id=app.id,
                   destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)
             self.app_route_tables.append(app)
             for tier, table in (("public", public), ("app", app), ("data", data)):
                 RouteTableAssociation(self, f"{tier}-subnet-{key}-association", route_table_id=table.id,
-                                      subnet_id=self.subnets[tier][index].id)
+                                      subnet_id=self._subnet_ids(tier)[index])
 
     def _nacls(self) -> None:
         # The default NACL keeps no rules (denies everything); every subnet is associated with a tier NACL.
@@ -173,8 +179,8 @@ class Network(Construct):
             vpc_cidr=self.vpc.cidr_block, app_subnet_cidrs=[s.cidr_block for s in self.subnets["app"]],
             database_ports=self.props.database_ports, ephemeral=self.props.ephemeral_ports,
             ssh_cidrs=self.props.ssh_cidrs)
-        self.nacls = {tier: NetworkAcl(self, f"{tier}-nacl", vpc_id=self.vpc.id,
-                                       subnet_ids=[s.id for s in self.subnets[tier]],
+        self.nacls = {tier: NetworkAcl(self, f"{tier}-nacl", vpc_id=self.vpc_id,
+                                       subnet_ids=self._subnet_ids(tier),
                                        ingress=acl.ingress, egress=acl.egress,
                                        tags={"Name": f"{self.props.name_prefix}-{tier}"})
                       for tier, acl in acls.items()}
@@ -202,21 +208,21 @@ class Network(Construct):
             actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
             resources=[f"{self.flow_log_group.arn}:*"])])
         IamRolePolicy(self, "flow-log-role-policy", name="write-flow-logs", role=role.id, policy=write.json)
-        FlowLog(self, "flow-log", vpc_id=self.vpc.id, traffic_type="ALL", log_destination_type="cloud-watch-logs",
+        FlowLog(self, "flow-log", vpc_id=self.vpc_id, traffic_type="ALL", log_destination_type="cloud-watch-logs",
                 log_destination=self.flow_log_group.arn, iam_role_arn=role.arn, max_aggregation_interval=60)
 
     def _endpoints(self) -> None:
         props = self.props
         tables = [t.id for t in (*self.app_route_tables, *self.data_route_tables)]
         for service in GATEWAY_ENDPOINTS:  # free, and keeps S3/DynamoDB traffic off the NAT gateways
-            VpcEndpoint(self, f"{service}-gateway-endpoint", vpc_id=self.vpc.id, vpc_endpoint_type="Gateway",
+            VpcEndpoint(self, f"{service}-gateway-endpoint", vpc_id=self.vpc_id, vpc_endpoint_type="Gateway",
                         service_name=f"com.amazonaws.{props.region}.{service}", route_table_ids=tables,
                         tags={"Name": f"{props.name_prefix}-{service}"})
         if not props.interface_endpoints:
             self.endpoint_security_group = None
             return
         self.endpoint_security_group = SecurityGroup(
-            self, "endpoint-security-group", name=f"{props.name_prefix}-vpc-endpoints", vpc_id=self.vpc.id,
+            self, "endpoint-security-group", name=f"{props.name_prefix}-vpc-endpoints", vpc_id=self.vpc_id,
             description="HTTPS from inside the VPC to the interface endpoints",
             ingress=[SecurityGroupIngress(description="HTTPS from the VPC", protocol="tcp", from_port=443,
                                           to_port=443, cidr_blocks=[self.vpc.cidr_block])],
@@ -224,7 +230,7 @@ class Network(Construct):
                                         to_port=443, cidr_blocks=[self.vpc.cidr_block])],
             tags={"Name": f"{props.name_prefix}-vpc-endpoints"})
         for service in props.interface_endpoints:
-            VpcEndpoint(self, f"{service.replace('.', '-')}-interface-endpoint", vpc_id=self.vpc.id,
+            VpcEndpoint(self, f"{service.replace('.', '-')}-interface-endpoint", vpc_id=self.vpc_id,
                         vpc_endpoint_type="Interface", service_name=f"com.amazonaws.{props.region}.{service}",
                         subnet_ids=self.app_subnet_ids, private_dns_enabled=True,
                         security_group_ids=[self.endpoint_security_group.id],

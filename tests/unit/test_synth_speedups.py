@@ -23,6 +23,7 @@ from synth import runtime
 ROOT = Path(__file__).resolve().parents[2]
 LAZY_INDEX = ROOT / "synth" / "lazy_provider_index.js"
 ARCHIVE_MEMO = ROOT / "synth" / "archive_memo.js"
+CREATION_STACKS = ROOT / "synth" / "lazy_creation_stacks.js"
 
 
 def _node(script: str, *preloads: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -150,6 +151,71 @@ def test_zips_are_kept_across_processes_in_the_cache_folder(lambda_folder):
     assert _archive(lambda_folder, "c.zip", cache="off")["zips"] == 1  # off: this process only
 
 
+# cdktf 0.21.0's lib/tokens/private/stack-trace.js, the logic the preload replaces (it runs unpatched when
+# loaded from a path that is not cdktf's).
+_STOCK_STACK_TRACE = """\
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.captureStackTrace = captureStackTrace;
+function captureStackTrace(below) {
+    below = below || captureStackTrace;
+    const object = { stack: "" };
+    const previousLimit = Error.stackTraceLimit;
+    try {
+        Error.stackTraceLimit = Number.MAX_SAFE_INTEGER;
+        Error.captureStackTrace(object, below);
+    }
+    finally {
+        Error.stackTraceLimit = previousLimit;
+    }
+    if (!object.stack) {
+        return [];
+    }
+    return object.stack.split("\\n").slice(1).map((s) => s.replace(/^\\s*at\\s+/, ""));
+}
+"""
+
+_COMPARE_STACKS = """
+let formatted = 0;
+Error.prepareStackTrace = (error, frames) => { formatted += 1; return `Error\\n    at ${frames.join("\\n    at ")}`; };
+const patched = require(process.env.PATCHED), stock = require(process.env.STOCK);
+function site(capture) { return capture(); }
+const [deferred, eager] = [patched, stock].map((module) => site(module.captureStackTrace));  // one call site
+const formattedBeforeUse = formatted;  // the stock function formats at once
+console.log(JSON.stringify({formattedBeforeUse, deferred, eager, isArray: Array.isArray(deferred),
+                            length: deferred.length, joined: deferred.join("|") === eager.join("|"),
+                            first: deferred[0], spread: [...deferred].length, keys: Object.keys(deferred).length}));
+"""
+
+
+def _stack_trace_modules(root: Path, patched_source: str = _STOCK_STACK_TRACE) -> dict[str, str]:
+    patched = root / "node_modules" / "cdktf" / "lib" / "tokens" / "private" / "stack-trace.js"
+    patched.parent.mkdir(parents=True)
+    patched.write_text(patched_source)
+    stock = root / "stock-stack-trace.js"
+    stock.write_text(_STOCK_STACK_TRACE)
+    return {"PATCHED": str(patched), "STOCK": str(stock)}
+
+
+def test_creation_stacks_are_the_stock_lines_formatted_on_first_use(tmp_path):
+    completed = _node(_COMPARE_STACKS, CREATION_STACKS, env=_stack_trace_modules(tmp_path))
+    assert completed.returncode == 0, completed.stderr
+    result = json.loads(completed.stdout)
+    assert result["formattedBeforeUse"] == 1  # the stock stack only: the deferred one is not formatted yet
+    assert result["deferred"] == result["eager"] and result["joined"]
+    assert result["isArray"] and result["length"] == len(result["eager"]) == result["spread"] == result["keys"]
+    assert result["first"].startswith("site (") and len(result["eager"]) > 1
+    assert completed.stderr == ""
+
+
+def test_a_changed_stack_trace_module_runs_as_shipped_with_a_warning(tmp_path):
+    changed = _STOCK_STACK_TRACE + "exports.helper = () => 1;\n"
+    completed = _node(_COMPARE_STACKS, CREATION_STACKS, env=_stack_trace_modules(tmp_path, changed))
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout)["formattedBeforeUse"] == 2  # both formatted at once: nothing deferred
+    assert "deferred creation stacks disabled" in completed.stderr and "helper" in completed.stderr
+
+
 def test_node_preload_applies_inside_the_block_only(monkeypatch):
     monkeypatch.setenv("NODE_OPTIONS", "--no-warnings")
     with runtime.node_preload(Path("/opt/with space/a.js"), Path("/b.js")):
@@ -235,3 +301,55 @@ def test_the_relay_is_used_when_jsii_changed_or_when_asked(tmp_path, env):
     assert completed.returncode == 0, completed.stderr
     assert "scripts ['bin/jsii-runtime.js']" in completed.stdout
     assert ("0.0.0-other" in completed.stderr) == ("EXPECTED_JSII" in env)  # a changed jsii is reported
+
+
+def test_construct_paths_and_tags_recorded_in_python_are_the_kernels():
+    from cdktf import App, TerraformResource, Token
+
+    from configuration import load
+    from synth.app import STACK_TYPES
+    from synth.known_constructs import path_of, tags_of
+
+    app = App()
+    config = load("saas", "prod")
+    stacks = [stack_type(app, config) for stack_type in STACK_TYPES if stack_type.applies_to(config)]
+    resources = [node for stack in stacks for node in stack.node.find_all() if isinstance(node, TerraformResource)]
+    assert len(resources) > 400
+    kernel_paths = {node.to_string(): path_of(node) for node in resources}
+    recorded = {kernel: python for kernel, python in kernel_paths.items() if python is not None}
+    assert recorded == {kernel: kernel for kernel in recorded} and len(recorded) > 0.9 * len(resources)
+    # not recorded: ids constructs rewrote ('/' becomes '--'), which the Name tags then ask the kernel for
+    assert all("--" in kernel for kernel, python in kernel_paths.items() if python is None)
+    assert path_of(app) == "" and path_of(stacks[0]) == stacks[0].to_string()
+    assert path_of(Token.as_any("not a construct")) is None  # type: ignore[arg-type]
+
+    taggable = [node for node in resources if hasattr(type(node), "tags_input")]
+    known = {node.to_string(): tags for node in taggable for is_known, tags in [tags_of(node)] if is_known}
+    assert known == {node.to_string(): node.tags_input for node in taggable if node.to_string() in known}
+    assert len(known) > 0.9 * len(taggable)
+    assert any(tags for tags in known.values()) and any(tags is None for tags in known.values())
+    bucket = next(node for node in taggable if node.to_string().endswith("/bucket"))
+    bucket.tags = {"Changed": "after creation"}
+    assert tags_of(bucket) == (False, None)  # set from Python: no longer known here, the kernel is asked
+    other = next(node for node in taggable if tags_of(node)[0] and node is not bucket)
+    other.reset_tags()
+    assert tags_of(other) == (False, None)
+
+
+def test_name_tags_read_a_map_token_as_unresolved_and_a_plain_map_without_the_kernel(monkeypatch):
+    from cdktf import Token
+
+    from modules.tags import name_tags
+
+    token_map = Token.as_string_map(Token.as_any({"Team": "x"}))
+    assert name_tags._unresolved(token_map) is True  # asked the kernel: a key holds the map token
+    monkeypatch.setattr(name_tags.Token, "is_unresolved", lambda value: pytest.fail(f"kernel asked for {value}"))
+    assert name_tags._unresolved({"Team": "x", "Name": "y"}) is False
+
+
+def test_creation_stacks_reach_python_as_the_kernel_formats_them():
+    from cdktf import Token
+
+    stack = Token.as_any("x").creation_stack
+    assert isinstance(stack, list) and len(stack) > 2
+    assert stack[0].startswith("new Intrinsic (") and stack[1].startswith("Token.asAny (")
