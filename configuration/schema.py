@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from configuration.account import Account
+from configuration.account import Account, account_rules
 from configuration.base import Strict
 from configuration.compute import Compute, compute_rules
 from configuration.data import Data
@@ -308,6 +308,7 @@ class BlueprintConfig(Strict):
         edge_rules(self)
         ops_rules(self)
         dr_rules(self)
+        account_rules(self)
         return self
 
     def _data_rules(self) -> None:

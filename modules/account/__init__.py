@@ -5,6 +5,7 @@ from modules.account.guardrails import (
     AccountGuardrails,
     AccountGuardrailsProps,
 )
+from modules.account.publisher import GitHubPublisher, GitHubPublisherProps, PublishTarget
 
 __all__ = ["DEFAULT_MANAGED_SERVICES", "GITHUB_THUMBPRINTS", "MFA_SELF_SERVICE", "AccountGuardrails",
-           "AccountGuardrailsProps"]
+           "AccountGuardrailsProps", "GitHubPublisher", "GitHubPublisherProps", "PublishTarget"]

@@ -37,7 +37,6 @@ from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
     DataAwsIamPolicyDocumentStatement,
     DataAwsIamPolicyDocumentStatementCondition,
-    DataAwsIamPolicyDocumentStatementPrincipals,
 )
 from cdktf_cdktf_provider_aws.iam_account_password_policy import IamAccountPasswordPolicy
 from cdktf_cdktf_provider_aws.iam_group import IamGroup
@@ -48,10 +47,16 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
-GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+from modules.account.github import (
+    GITHUB_AUDIENCE,
+    GITHUB_OIDC_HOST,
+    check_github_trust,
+    github_subjects,
+    github_trust_document,
+)
+
 IAM_KINDS = ("user", "role", "group", "policy", "instance-profile", "oidc-provider", "saml-provider",
              "server-certificate", "mfa")
-GITHUB_AUDIENCE = "sts.amazonaws.com"
 # SHA-1 of GitHub's OIDC certificate chain tops (the 2022 one and the one added in June 2023). Since July 2023
 # AWS validates this issuer against its own trusted CA library and ignores the list; IAM still stores one, and
 # keeping both known values means no change is needed if that behaviour is ever reverted.
@@ -80,8 +85,7 @@ AUDIT_TAMPERING = ("cloudtrail:StopLogging", "cloudtrail:DeleteTrail", "cloudtra
                    "cloudtrail:PutEventSelectors", "cloudtrail:PutInsightSelectors")
 STATE_ACCESS = ("s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject", "kms:Decrypt",
                 "kms:GenerateDataKey", "kms:DescribeKey")
-GITHUB_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,99})")
-GIT_REF = re.compile(r"[A-Za-z0-9._/-]{1,200}")
+IAM_NAME = re.compile(r"[\w+=,.@-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,9 @@ class AccountGuardrailsProps:
     """Resources the deploy role may not touch at all, though they carry the project's tag or name prefix: the
     audit trail's bucket (its ARN and '<ARN>/*'), its log group, the security alarms, the audit key. Default
     none; an ops stack holding AuditTrail should list them (CI must not be able to blind the audit)."""
+    guarded_role_names: Sequence[str] = ()
+    """Roles made beside the guard rails (the publisher roles, modules.account.publisher) that the deploy role may
+    not change either: named '<name_prefix>-*', they would otherwise be within its IAM writes. Default none."""
     extra_statements: Sequence[DataAwsIamPolicyDocumentStatement] = ()
     """Further permissions a deployment needs that fit none of the above, reviewed one by one."""
     max_session_seconds: int = 3600
@@ -147,25 +154,8 @@ class AccountGuardrailsProps:
                              "no wildcards or spaces")
         if not re.fullmatch(r"\d{12}", self.account_id):
             raise ValueError(f"guardrails {prefix!r}: account_id {self.account_id!r}; fix: the 12-digit account id")
-        for label, value in (("github_org", self.github_org), ("github_repo", self.github_repo)):
-            if "*" in value or "?" in value:
-                raise ValueError(f"guardrails {prefix!r}: {label}={value!r} is a wildcard; any repository it "
-                                 f"matches could deploy to this account; fix: name the one {label[7:]}")
-            if not GITHUB_NAME.fullmatch(value):
-                raise ValueError(f"guardrails {prefix!r}: {label}={value!r}; fix: the GitHub name as in the "
-                                 "repository URL (letters, digits, '.', '_', '-')")
-        if isinstance(self.github_branches, str) or isinstance(self.github_environments, str):
-            raise ValueError(f"guardrails {prefix!r}: github_branches/github_environments must be lists, got "
-                             f"{self.github_branches!r} / {self.github_environments!r}; fix: e.g. ['main']")
-        if not self.github_branches and not self.github_environments:
-            raise ValueError(f"guardrails {prefix!r}: no github_branches and no github_environments; nothing could "
-                             "assume the deploy role; fix: e.g. github_branches=['main']")
-        for label, values in (("github_branches", self.github_branches),
-                              ("github_environments", self.github_environments)):
-            for value in values:
-                if "*" in value or "?" in value or not GIT_REF.fullmatch(value):
-                    raise ValueError(f"guardrails {prefix!r}: {label} entry {value!r}; fix: an exact name "
-                                     "(letters, digits, '.', '_', '-', '/'; no wildcards)")
+        check_github_trust(f"guardrails {prefix!r}", self.github_org, self.github_repo, self.github_branches,
+                           self.github_environments)
         if not re.fullmatch(r"arn:[a-z-]+:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", self.state_bucket_arn):
             raise ValueError(f"guardrails {prefix!r}: state_bucket_arn {self.state_bucket_arn!r}; "
                              "fix: 'arn:<partition>:s3:::<state bucket>'")
@@ -204,6 +194,13 @@ class AccountGuardrailsProps:
             if not Token.is_unresolved(arn) and not re.fullmatch(r"arn:[a-z-]+:[a-z0-9-]+:[^*\s]*:[^\s]+", arn):
                 raise ValueError(f"guardrails {prefix!r}: protected resource {arn!r}; fix: a resource ARN "
                                  "(not '*': that would deny the deploy role everything)")
+        if isinstance(self.guarded_role_names, str):
+            raise ValueError(f"guardrails {prefix!r}: guarded_role_names={self.guarded_role_names!r} is a string; "
+                             "fix: a list of role names")
+        for role in self.guarded_role_names:
+            if not IAM_NAME.fullmatch(role):
+                raise ValueError(f"guardrails {prefix!r}: guarded role {role!r}; fix: a role name (1-64 letters, "
+                                 "digits or '+=,.@_-'; no wildcards)")
         for index, statement in enumerate(self.extra_statements):
             if _allows_everything(statement):
                 raise ValueError(f"guardrails {prefix!r}: extra_statements[{index}] allows '*' on '*'; that is "
@@ -227,9 +224,7 @@ class AccountGuardrailsProps:
 
     @property
     def github_subjects(self) -> list[str]:
-        repo = f"repo:{self.github_org}/{self.github_repo}"
-        return ([f"{repo}:ref:refs/heads/{branch}" for branch in self.github_branches]
-                + [f"{repo}:environment:{environment}" for environment in self.github_environments])
+        return github_subjects(self.github_org, self.github_repo, self.github_branches, self.github_environments)
 
     def iam_arn(self, kind: str, name: str) -> str:
         return f"arn:{self.partition}:iam::{self.account_id}:{kind}/{name}"
@@ -295,13 +290,8 @@ class AccountGuardrails(Construct):
                 self, "github-oidc-provider", url=f"https://{GITHUB_OIDC_HOST}", client_id_list=[GITHUB_AUDIENCE],
                 thumbprint_list=list(GITHUB_THUMBPRINTS))
             provider_arn = self.oidc_provider.arn
-        trust = DataAwsIamPolicyDocument(self, "deploy-role-trust", statement=[DataAwsIamPolicyDocumentStatement(
-            sid="GitHubActionsOfOneRepository", actions=["sts:AssumeRoleWithWebIdentity"],
-            principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="Federated", identifiers=[provider_arn])],
-            condition=[
-                _condition("StringEquals", f"{GITHUB_OIDC_HOST}:aud", GITHUB_AUDIENCE),
-                DataAwsIamPolicyDocumentStatementCondition(test="StringLike", variable=f"{GITHUB_OIDC_HOST}:sub",
-                                                           values=props.github_subjects)])])
+        self.oidc_provider_arn = provider_arn
+        trust = github_trust_document(self, "deploy-role-trust", provider_arn, props.github_subjects)
         self.deploy_role = IamRole(
             self, "deploy-role", name=f"{props.name_prefix}-github-deploy", assume_role_policy=trust.json,
             max_session_duration=props.max_session_seconds,
@@ -367,7 +357,8 @@ class AccountGuardrails(Construct):
                       props.iam_arn("group", f"{props.name_prefix}-admins"),
                       props.iam_arn("policy", f"{props.name_prefix}-admins-require-mfa"),
                       props.existing_oidc_provider_arn or props.iam_arn("oidc-provider", GITHUB_OIDC_HOST),
-                      *([boundary] if boundary else [])]
+                      *([boundary] if boundary else []),
+                      *(props.iam_arn("role", role) for role in props.guarded_role_names)]
         statements += [
             statement(sid="DenyChangingTheGuardrails", effect="Deny", not_actions=["iam:Get*", "iam:List*"],
                       resources=guardrails),

@@ -27,8 +27,9 @@ def _statements(document, logical_prefix: str) -> list[dict]:
 
 def test_only_environments_with_an_account_section_get_the_stack():
     assert AccountStack.applies_to(load("notebookly", "prod")) and AccountStack.applies_to(load("saas", "prod"))
+    assert AccountStack.applies_to(load("levels", "prod")) and AccountStack.applies_to(load("cafe-dr", "prod"))
     assert not AccountStack.applies_to(load("notebookly", "dev"))
-    assert not AccountStack.applies_to(load("cafe-dr", "prod"))
+    assert not AccountStack.applies_to(load("cafe-dr", "dev")) and not AccountStack.applies_to(load("levels", "dev"))
 
 
 def test_the_password_policy_follows_cis(notebookly):
