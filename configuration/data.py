@@ -66,6 +66,12 @@ class Bucket(Strict):
         "Default: on in production when regions.secondary is set.")
     notify_queue: StoreName | None = Field(
         default=None, description="Name of a queue (under data.queues) told of every new object.")
+    copy_to: StoreName | None = Field(
+        default=None, description="Name of another bucket (under data.buckets) that keeps a copy of every object "
+        "written here, by S3 replication in the same region under that bucket's key; deletions are not copied, so "
+        "an object deleted here survives there, and the app tier may only read the copy. Default none. The "
+        "target sets replicate: false (S3 never replicates a replica onward; this bucket's own replication "
+        "covers a regional outage).")
     cdn: bool = Field(
         default=False, description="Served by CloudFront (edge.static_site or edge.asset_distributions): the "
         "bucket stays private, its policy admits CloudFront (s3:GetObject, this account's distributions) and "
@@ -221,10 +227,102 @@ class Queue(Strict):
     dead_letter_retention_days: Annotated[int, Field(ge=1, le=14)] = 14
 
 
+GENERATED_LENGTH = 64
+
+
 class Secret(Strict):
-    """A Secrets Manager secret created empty: its value is put by an operator, never written here."""
+    """A Secrets Manager secret. By default created empty: its value is put by an operator (a vendor's API key),
+    never written here. A `generated` one gets its value from the platform's rotation function instead: a random
+    string at creation and a new one every `rotation_days` (seed 002: "Secrets Manager with automatic rotation")."""
 
     description: str = Field(min_length=3)
+    generated: bool = Field(
+        default=False, description="The platform makes the value up (Secrets Manager's GetRandomPassword: "
+        "`length` letters and digits) and nobody else issues it: a signing key, an internal token. Default "
+        "false: the value comes from outside (a vendor's API key), and only its issuer can make a new one.")
+    rotation_days: Annotated[int, Field(ge=1, le=365)] | None = Field(
+        default=None, description="With generated: true (required there), a new random value every this many "
+        "days; the previous one stays readable as AWSPREVIOUS, so consumers verify with both (tokens signed "
+        "before a rotation) and sign with AWSCURRENT. Refused on a secret that is not generated: a rotation "
+        "function cannot issue a vendor's key (rotate those at the vendor: docs/runbooks/security-incident.md).")
+    length: Annotated[int, Field(ge=32, le=4096)] | None = Field(
+        default=None, description="Characters of a generated value; default 64 (letters and digits: no quoting "
+        "trouble in environment variables; 64 of them carry about 380 bits).")
+
+    @model_validator(mode="after")
+    def _rotation(self) -> Secret:
+        if self.rotation_days is not None and not self.generated:
+            raise ValueError(f"rotation_days {self.rotation_days} on a secret whose value comes from outside (e.g. a "
+                             "vendor's API key): a rotation function can only make up a random value, which the "
+                             "issuer would not accept; fix: rotate it at its issuer and put the new value (docs/"
+                             "runbooks/security-incident.md), or set generated: true if the platform may make the "
+                             "value up (a signing key, an internal token)")
+        if self.generated and self.rotation_days is None:
+            raise ValueError("generated is true without rotation_days: the rotation function is what makes the value; "
+                             "fix: add rotation_days, e.g. 30")
+        if not self.generated and self.length is not None:
+            raise ValueError(f"length {self.length} on a secret that is not generated; fix: remove length, or set "
+                             "generated: true with rotation_days")
+        return self
+
+    @property
+    def value_length(self) -> int:
+        """Characters of each generated value."""
+        return self.length or GENERATED_LENGTH
+
+
+def _aws_cron(value: str, example: str) -> str:
+    """`value` if it is an AWS cron expression (six fields, as AWS Backup takes them)."""
+    if not re.fullmatch(r"cron\((\S+ ){5}\S+\)", value):
+        raise ValueError(f"{value!r} is not an AWS cron expression; fix: six fields, e.g. {example}")
+    return value
+
+
+class RestoreTesting(Strict):
+    """AWS Backup restore testing (seed 004 L71, "test disaster recovery by restoring from a backup"): on a
+    schedule AWS Backup restores the latest recovery point of each backed-up database and file system from the
+    environment's vault into a new, private resource beside the original, keeps it for the validation window and
+    deletes it. A backup that cannot be restored then shows as a failed restore job within a week, not on the day
+    a disaster needs it."""
+
+    enabled: bool | None = Field(
+        default=None, description="Default: on in production, off elsewhere. Production's recovery points are the "
+        "ones a disaster would need, so each week proves they restore. Elsewhere the data is disposable test data "
+        "(a failed restore changes no decision) and every test pays for a restored copy of each store for the "
+        "validation window; set true to rehearse the tests before production.")
+    schedule: str = Field(
+        default="cron(0 6 ? * MON *)", description="When a test starts (AWS cron, UTC). Default: Mondays 06:00, "
+        "after the daily backup (03:00, finished within three hours), so the restored copies are there through "
+        "the working day for a check.")
+    start_window_hours: Annotated[int, Field(ge=1, le=168)] = Field(
+        default=8, description="Hours (1 to 168) after the schedule within which a test must start, or it is "
+        "skipped until the next.")
+    selection_window_days: Annotated[int, Field(ge=1, le=365)] = Field(
+        default=7, description="Days (1 to 365, at most retention_days): the newest recovery point of the last this "
+        "many days is restored (one week: every weekly test restores a point the previous test did not). A store "
+        "with none that recent is not tested.")
+    validation_window_hours: Annotated[int, Field(ge=1, le=168)] = Field(
+        default=24, description="Hours (1 to 168) the restored copies are kept for a check (the last orders there, "
+        "the app able to sign in) before AWS Backup deletes them. Default 24: one working day, at the cost of a "
+        "copy of each store for that day; the copies sit in the originals' private subnets and security groups.")
+    resource_types: list[Literal["RDS", "Aurora", "EFS"]] | None = Field(
+        default=None, description="The kinds of store to test: RDS (data.databases), Aurora (data.aurora), EFS "
+        "(data.file_systems). Default: every kind the environment backs up; a kind it does not back up is refused.")
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        return _aws_cron(value, "cron(0 6 ? * MON *)")
+
+    @field_validator("resource_types")
+    @classmethod
+    def _types(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and not value:
+            raise ValueError("resource_types is empty; fix: leave it out to test every kind of store, or set "
+                             "enabled: false to test none")
+        if value is not None and len(set(value)) != len(value):
+            raise ValueError(f"resource_types {value} names a kind twice; fix: list each once")
+        return value
 
 
 class Backup(Strict):
@@ -234,13 +332,23 @@ class Backup(Strict):
     retention_days: Annotated[int, Field(ge=7, le=36500)] = 35
     copy_to_secondary: bool | None = Field(
         default=None, description="Copy each backup to a vault in regions.secondary. Default: on in production.")
+    restore_testing: RestoreTesting = Field(
+        default_factory=RestoreTesting, description="Scheduled, automatic restores of the backups into throwaway "
+        "copies (AWS Backup restore testing). Default: weekly in production, off elsewhere.")
 
     @field_validator("schedule")
     @classmethod
     def _cron(cls, value: str) -> str:
-        if not re.fullmatch(r"cron\((\S+ ){5}\S+\)", value):
-            raise ValueError(f"{value!r} is not an AWS cron expression; fix: six fields, e.g. cron(0 3 * * ? *)")
-        return value
+        return _aws_cron(value, "cron(0 3 * * ? *)")
+
+    @model_validator(mode="after")
+    def _restore_window(self) -> Backup:
+        testing = self.restore_testing
+        if testing.selection_window_days > self.retention_days:
+            raise ValueError(f"restore_testing.selection_window_days {testing.selection_window_days} looks back "
+                             f"further than recovery points live (retention_days {self.retention_days}); fix: make "
+                             "it at most retention_days")
+        return self
 
 
 class Data(Strict):
@@ -261,10 +369,45 @@ class Data(Strict):
             if bucket.notify_queue and bucket.notify_queue not in self.queues:
                 raise ValueError(f"buckets.{name}.notify_queue {bucket.notify_queue!r} is not a queue; "
                                  f"fix: use one of {sorted(self.queues) or 'the queues you add under data.queues'}")
+            if bucket.copy_to is not None:
+                self._check_copy_target(name, bucket.copy_to)
         sql_names = [*self.databases, *self.aurora]
         if len(set(sql_names)) != len(sql_names):
             raise ValueError(f"databases and aurora share a name {sorted(sql_names)}; fix: name each store once")
+        self._check_restore_testing_kinds()
         return self
+
+    @property
+    def backed_up_kinds(self) -> list[str]:
+        """The kinds of store the backup plan protects: every database, Aurora cluster and file system."""
+        present = {"RDS": self.databases, "Aurora": self.aurora, "EFS": self.file_systems}
+        return sorted(kind for kind, stores in present.items() if stores)
+
+    def _check_restore_testing_kinds(self) -> None:
+        listed = self.backup.restore_testing.resource_types or []
+        if not_backed_up := sorted(set(listed) - set(self.backed_up_kinds)):
+            raise ValueError(f"backup.restore_testing.resource_types {listed} names {not_backed_up}, which this "
+                             f"environment does not back up; fix: list only {self.backed_up_kinds} (RDS: "
+                             "data.databases, Aurora: data.aurora, EFS: data.file_systems), or leave resource_types "
+                             "out to test every kind")
+
+    def _check_copy_target(self, source: str, target: str) -> None:
+        """`buckets.<source>.copy_to` names a bucket that can hold the copies: another one, which copies nothing on
+        and is not replicated itself (S3 replicates no replica onward: its replica would stay empty)."""
+        if target not in self.buckets or target == source:
+            others = sorted(set(self.buckets) - {source})
+            raise ValueError(f"buckets.{source}.copy_to {target!r} is not another bucket; fix: use one of "
+                             f"{others or 'the buckets you add under data.buckets'}")
+        copy = self.buckets[target]
+        if copy.copy_to is not None:
+            raise ValueError(f"buckets.{source}.copy_to {target!r}, which copies to {copy.copy_to!r} in turn: S3 "
+                             f"does not replicate a replica onward, so nothing from {source!r} would reach it; fix: "
+                             f"remove buckets.{target}.copy_to, or copy {source!r} to {copy.copy_to!r} directly")
+        if copy.replicate is not False:
+            raise ValueError(f"buckets.{target} receives the copies of buckets.{source} (copy_to), and S3 does not "
+                             f"replicate a replica onward: its replication to regions.secondary would stay empty; "
+                             f"fix: set buckets.{target}.replicate: false (buckets.{source}'s own replication "
+                             "covers a regional outage)")
 
     @property
     def is_empty(self) -> bool:

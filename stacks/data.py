@@ -10,6 +10,8 @@ created empty. With a DR standby every secret is replicated to the standby's reg
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from cdktf import TerraformVariable, TerraformVariableValidationConfig
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
@@ -23,8 +25,27 @@ from constructs import Construct
 
 from configuration import BlueprintConfig
 from configuration.data import Bucket, FileSystem
-from modules.app_config import AppSecret, AppSecretProps, ParameterHierarchy, ParameterHierarchyProps, SecretReplica
-from modules.backup import BackupPlan, BackupPlanProps
+from lambda_src.packaging import staged_once
+from modules.app_config import (
+    AppSecret,
+    AppSecretProps,
+    ParameterHierarchy,
+    ParameterHierarchyProps,
+    RotatedSecret,
+    SecretReplica,
+    SecretRotation,
+    SecretRotationProps,
+)
+from modules.backup import (
+    BackupPlan,
+    BackupPlanProps,
+    RestoreTarget,
+    RestoreTesting,
+    RestoreTestingProps,
+    aurora_cluster_target,
+    database_instance_target,
+    file_system_target,
+)
 from modules.cache import ValkeyCache, ValkeyCacheProps, valkey_key_grants
 from modules.cdn import cloudfront_read_statement, cloudfront_reader_key_grant
 from modules.database import (
@@ -46,10 +67,12 @@ from modules.file_system import (
 from modules.kms import EncryptionKey, ServiceGrant
 from modules.queue import WorkQueue, WorkQueueProps, s3_sender_key_grant
 from modules.s3_bucket import LifecycleRule, SecureBucket, SecureBucketProps
-from modules.s3_bucket.replication import BucketReplication, BucketReplicationProps
+from modules.s3_bucket.replication import BucketCopy, BucketReplication, BucketReplicationProps
 from stacks.base import PlatformStack, variable
 from stacks.network import NetworkStack
 from stacks.storage import access_log_bucket, bucket_key
+
+SECRET_ROTATION_SOURCE = Path(__file__).resolve().parents[1] / "lambda_src" / "secret_rotation"
 
 
 class DataTier(PlatformStack):
@@ -177,11 +200,12 @@ class DataTier(PlatformStack):
                 account_id=self.config.account_id))
         return self._monitoring
 
-    def _bucket_access(self, name: str, bucket_name: str, bucket_arn: str) -> None:
-        """The app tier reads and writes bucket `name` (its objects), found under data/bucket/<name>."""
+    def _bucket_access(self, name: str, bucket_name: str, bucket_arn: str, writable: bool = True) -> None:
+        """The app tier reads and writes bucket `name` (its objects), found under data/bucket/<name>; only reads
+        it when not `writable` (a bucket only replication writes: the copies of another bucket)."""
+        actions = ["s3:GetObject", "s3:PutObject", "s3:ListBucket"] if writable else ["s3:GetObject", "s3:ListBucket"]
         self.app_statements.append(DataAwsIamPolicyDocumentStatement(
-            sid=_sid("Bucket", name), actions=["s3:GetObject", "s3:PutObject", "s3:ListBucket"],
-            resources=[bucket_arn, f"{bucket_arn}/*"]))
+            sid=_sid("Bucket", name), actions=actions, resources=[bucket_arn, f"{bucket_arn}/*"]))
         self.published[f"bucket/{name}"] = bucket_name
 
     def _app_policy(self, description: str) -> None:
@@ -211,9 +235,14 @@ class DataStack(DataTier):
         self.export("access_log_bucket_name", self.access_logs.name, "string",
                     "SSE-S3 bucket receiving S3 server access logs (and, with the compute tier, ALB logs)")
         self.queues = {name: self._queue(name) for name in data.queues}
+        self.replicas: dict[str, SecureBucket] = {}
         self.buckets = {name: self._bucket(name, spec) for name, spec in data.buckets.items()}
+        for name, spec in data.buckets.items():  # after every bucket: a copy target may come later
+            if name in self.replicas or spec.copy_to:
+                self._replicate(name, spec)
         if self.buckets:
             self.app_statements.append(use_key_via(self.key("storage").arn, "s3", config.regions.primary))
+        self.restore_targets: list[RestoreTarget] = []  # what backed_up holds, as restore tests restore it
         backed_up: list[str] = []
         backed_up += self._databases()
         backed_up += self._aurora()
@@ -290,7 +319,7 @@ class DataStack(DataTier):
             bucket_name=config.data_bucket_name(name), encryption_key=key, access_logs_to=self.access_logs,
             lifecycle_rules=[_lifecycle(rule) for rule in spec.lifecycle]))
         if config.bucket_replicated(name):
-            self._replicate(name, bucket, key)
+            self.replicas[name] = self._replica_bucket(name)
         if spec.notify_queue:
             queue = self.queues[spec.notify_queue]
             S3BucketNotification(self, f"bucket-{name}-notification", bucket=bucket.bucket.id,
@@ -299,7 +328,8 @@ class DataStack(DataTier):
         self.export(f"bucket_{variable(name)}_name", bucket.name, "string", f"Bucket: {spec.purpose}")
         if spec.cdn:
             self._serve_through_cloudfront(name, bucket)
-        self._bucket_access(name, bucket.name, bucket.arn)
+        copied_from = [source for source, b in config.data.buckets.items() if b.copy_to == name]
+        self._bucket_access(name, bucket.name, bucket.arn, writable=not copied_from)
         return bucket
 
     def _serve_through_cloudfront(self, name: str, bucket: SecureBucket) -> None:
@@ -311,7 +341,20 @@ class DataStack(DataTier):
         self.export(f"bucket_{variable(name)}_regional_domain_name", bucket.bucket.bucket_regional_domain_name,
                     "string", f"Regional domain name of the {name} bucket (CloudFront's origin in the edge stack)")
 
-    def _replicate(self, name: str, bucket: SecureBucket, key: EncryptionKey) -> None:
+    def _replicate(self, name: str, spec: Bucket) -> None:
+        """Bucket `name`'s one replication configuration: to its replica in regions.secondary when replicated,
+        and to the bucket it copies to (copy_to: same region, deletions not copied)."""
+        config, bucket, key = self.config, self.buckets[name], self.key("storage")
+        replica = dict(destination=self.replicas[name], destination_key=self.storage_replica_key,
+                       destination_region=config.regions.secondary) if name in self.replicas else {}
+        copies = ([BucketCopy(bucket=self.buckets[spec.copy_to], key=key, rule_id=f"copy-to-{spec.copy_to}")]
+                  if spec.copy_to else [])
+        BucketReplication(self, f"bucket-{name}-replication", BucketReplicationProps(
+            source=bucket, source_key=key, source_region=config.regions.primary, copies=copies,
+            role_name=f"{config.name_prefix}-{name}-replication", account_id=config.account_id, **replica))
+
+    def _replica_bucket(self, name: str) -> SecureBucket:
+        """The replica of bucket `name` in regions.secondary, logging to that region's access-log bucket."""
         config = self.config
         region = config.regions.secondary
         assert region  # configuration rejects replicate without a secondary region
@@ -319,13 +362,9 @@ class DataStack(DataTier):
             self._replica_logs = access_log_bucket(self, "replica-access-logs",
                                                    config.data_bucket_name("access-logs", region),
                                                    config.account_id, self.secondary_provider)
-        replica = SecureBucket(self, f"bucket-{name}-replica", SecureBucketProps(
+        return SecureBucket(self, f"bucket-{name}-replica", SecureBucketProps(
             bucket_name=config.data_bucket_name(name, region), encryption_key=self.storage_replica_key,
             access_logs_to=self._replica_logs, provider=self.secondary_provider))
-        BucketReplication(self, f"bucket-{name}-replication", BucketReplicationProps(
-            source=bucket, source_key=key, source_region=config.regions.primary, destination=replica,
-            destination_key=self.storage_replica_key, destination_region=region,
-            role_name=f"{config.name_prefix}-{name}-replication", account_id=config.account_id))
 
     # -- queues -----------------------------------------------------------------------------------------
 
@@ -370,6 +409,7 @@ class DataStack(DataTier):
                         f"RDS identifier of the {name} database (CloudWatch dimension DBInstanceIdentifier)")
             self.app_statements.append(db.iam_connect_policy_statement("app"))
             arns.append(db.arn)
+            self.restore_targets.append(database_instance_target(f"database-{name}", db.instance))
         return arns
 
     def _aurora(self) -> list[str]:
@@ -408,6 +448,7 @@ class DataStack(DataTier):
             self.export(f"database_{variable(name)}_reader_endpoint", cluster.reader_endpoint, "string",
                         f"Reader endpoint of the {name} Aurora cluster (load-balanced over the readers)")
             arns.append(cluster.arn)
+            self.restore_targets.append(aurora_cluster_target(f"aurora-{name}", cluster.cluster))
         return arns
 
     def _master_password_variable(self, database: str) -> str:
@@ -476,6 +517,8 @@ class DataStack(DataTier):
                 self.export(f"file_system_{variable(name)}_replica_id", replication.destination_file_system_id,
                             "string", f"The {name} file system's replica in {region} (the DR standby mounts it)")
             arns.append(efs.arn)
+            assert efs.file_system  # the primary site creates its file systems
+            self.restore_targets.append(file_system_target(f"file-system-{name}", efs.file_system))
         return arns
 
     # -- secrets, parameters, the app's policy, backups -------------------------------------------------
@@ -491,6 +534,23 @@ class DataStack(DataTier):
             arns[name] = secret.arn
         if arns:
             self._secret_access(arns, self.key("config").arn)
+        self._rotate_generated_secrets(arns)
+
+    def _rotate_generated_secrets(self, arns: dict[str, str]) -> None:
+        """The rotation function and a schedule for every generated secret (it makes their values); the secrets
+        whose values come from outside (a vendor's key) have none."""
+        config = self.config
+        generated = [RotatedSecret(key=name, name=f"{config.project}/{config.environment}/{name}", arn=arns[name],
+                                   rotation_days=spec.rotation_days, length=spec.value_length)
+                     for name, spec in config.data.secrets.items() if spec.generated and spec.rotation_days]
+        if not generated:
+            return
+        rotation = SecretRotation(self, "secret-rotation", SecretRotationProps(
+            function_name=secret_rotation_function_name(config), secrets=generated,
+            secrets_key_arn=self.key("config").arn, code_dir=staged_secret_rotation(),
+            region=config.regions.primary, account_id=config.account_id, partition=self.partition))
+        self.export("secret_rotation_function_name", rotation.function_name, "string",
+                    "Function rotating the generated secrets (its errors alarm in the ops stack)")
 
     def _parameters(self) -> None:
         config = self.config
@@ -522,6 +582,23 @@ class DataStack(DataTier):
             retention_days=spec.retention_days, resource_arns=resource_arns, copy_to=copy_to,
             account_id=config.account_id, partition=self.partition))
         self.export("backup_vault_name", plan.vault.name, "string", "AWS Backup vault of the environment")
+        self._restore_testing(plan)
+
+    def _restore_testing(self, plan: BackupPlan) -> None:
+        """Scheduled restores of the backed-up stores from the plan's vault (data.backup.restore_testing; seed 004
+        L71, "test disaster recovery by restoring from a backup"), in production by default."""
+        config, spec = self.config, self.config.data.backup.restore_testing
+        if not (spec.enabled if spec.enabled is not None else config.is_production):
+            return
+        kinds = spec.resource_types or config.data.backed_up_kinds  # configuration checked they are backed up
+        testing = RestoreTesting(self, "restore-testing", RestoreTestingProps(
+            name=config.name_prefix, vault_arn=plan.vault.arn,
+            targets=[target for target in self.restore_targets if target.resource_type in kinds],
+            account_id=config.account_id, partition=self.partition, schedule=spec.schedule,
+            start_window_hours=spec.start_window_hours, selection_window_days=spec.selection_window_days,
+            validation_window_hours=spec.validation_window_hours))
+        self.export("restore_testing_plan_name", testing.plan.name, "string",
+                    "AWS Backup restore testing plan: its restore jobs show whether the backups restore")
 
 
 def _lifecycle(rule) -> LifecycleRule:
@@ -543,6 +620,16 @@ def _sid(kind: str, name: str) -> str:
 def global_cluster_identifier(config: BlueprintConfig, aurora: str) -> str:
     """The Aurora global database the primary cluster `aurora` forms with its standby (dr.strategy)."""
     return f"{config.name_prefix}-{aurora}-global"
+
+
+def secret_rotation_function_name(config: BlueprintConfig) -> str:
+    """The function rotating the environment's generated secrets (data.secrets.<name>.generated)."""
+    return f"{config.name_prefix}-secret-rotation"
+
+
+def staged_secret_rotation() -> Path:
+    """The secret_rotation package (no dependencies: boto3 comes with the runtime), staged once per process."""
+    return staged_once(SECRET_ROTATION_SOURCE, ())
 
 
 def use_key_via(key_arn: str, service: str, region: str, actions: tuple[str, ...] = (

@@ -20,19 +20,12 @@ from cdktf_cdktf_provider_aws.backup_plan import (
 )
 from cdktf_cdktf_provider_aws.backup_selection import BackupSelection
 from cdktf_cdktf_provider_aws.backup_vault import BackupVault
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
-    DataAwsIamPolicyDocument,
-    DataAwsIamPolicyDocumentStatement,
-    DataAwsIamPolicyDocumentStatementCondition,
-    DataAwsIamPolicyDocumentStatementPrincipals,
-)
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from constructs import Construct
 
+from modules.backup.service_role import BACKUP_POLICY, RESTORE_POLICY, backup_service_role
 from modules.kms import EncryptionKey
 
-MANAGED_POLICIES = ("AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores")
+MANAGED_POLICIES = (BACKUP_POLICY, RESTORE_POLICY)
 _SCHEDULE = re.compile(r"cron\((\S+ ){5}\S+\)")
 
 
@@ -99,15 +92,8 @@ class BackupPlan(Construct):
             enable_continuous_backup=False,
             lifecycle=BackupPlanRuleLifecycle(delete_after=props.retention_days), copy_action=copy_actions,
             recovery_point_tags={"BackupPlan": props.name})])
-        trust = DataAwsIamPolicyDocument(self, "trust", statement=[DataAwsIamPolicyDocumentStatement(
-            actions=["sts:AssumeRole"], principals=[DataAwsIamPolicyDocumentStatementPrincipals(
-                type="Service", identifiers=["backup.amazonaws.com"])],
-            condition=[DataAwsIamPolicyDocumentStatementCondition(
-                test="StringEquals", variable="aws:SourceAccount", values=[props.account_id])])])
-        self.role = IamRole(self, "role", name=f"{props.name}-backup", assume_role_policy=trust.json)
-        attachments = [IamRolePolicyAttachment(
-            self, policy, role=self.role.name,
-            policy_arn=f"arn:{props.partition}:iam::aws:policy/service-role/{policy}") for policy in MANAGED_POLICIES]
+        self.role, attachments = backup_service_role(self, f"{props.name}-backup", props.account_id,
+                                                     props.partition, MANAGED_POLICIES)
         # The selection is validated against the role's permissions: attach them first.
         self.selection = BackupSelection(self, "selection", name=props.name, plan_id=self.plan.id,
                                          iam_role_arn=self.role.arn, resources=list(props.resource_arns),

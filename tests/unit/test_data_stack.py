@@ -130,7 +130,7 @@ def test_queues_have_encrypted_dead_letter_queues(data):
     document = data[("saas", "prod")]
     queues = {q["name"]: q for q in resources(document, "aws_sqs_queue").values()}
     assert set(queues) == {"saas-prod-ai-jobs", "saas-prod-ai-jobs-dlq", "saas-prod-notifications",
-                           "saas-prod-notifications-dlq"}
+                           "saas-prod-notifications-dlq", "saas-prod-secret-rotation-failures"}
     assert all(q["kms_master_key_id"].startswith("${aws_kms_key.") for q in queues.values())
     redrive = json.loads(queues["saas-prod-ai-jobs"]["redrive_policy"])
     assert redrive["maxReceiveCount"] == 3 and redrive["deadLetterTargetArn"].startswith("${aws_sqs_queue.")
