@@ -1,15 +1,15 @@
 """The `ops:` section of a blueprint environment: who alarms reach, the alarm thresholds, the
-dashboard, the audit trail and the cost guard-rails.
+dashboard, the audit trail, threat detection and the cost guard-rails.
 
-Defaults are the production ones: every alarm on, CloudTrail on, a dashboard. An alarm that reaches
-nobody is a configuration error in production (`ops_rules`); a non-production environment may run
-without subscribers, so its alarms are visible on the dashboard and in the console only.
+Defaults are the production ones: every alarm on, CloudTrail and GuardDuty on, a dashboard. An alarm
+that reaches nobody is a configuration error in production (`ops_rules`); a non-production environment
+may run without subscribers, so its alarms are visible on the dashboard and in the console only.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -89,6 +89,59 @@ class Budget(Strict):
         return sorted(values)
 
 
+FINDING_SEVERITIES = {"low": 1.0, "medium": 4.0, "high": 7.0, "critical": 9.0}
+"""GuardDuty's severity bands: the lowest score of each (low 1.0-3.9, medium 4.0-6.9, high 7.0-8.9, critical 9+)."""
+
+
+class ThreatDetection(Strict):
+    """Amazon GuardDuty in the environment's region (seed 002: "unusual outbound traffic detected" at 3 AM): it
+    reads the account's CloudTrail management events, VPC flow logs and DNS queries on its own (no trail, flow
+    log or agent to set up) and reports compromised instances, credentials used from odd places, crypto mining,
+    traffic to known command-and-control hosts and exfiltration. Findings at `alert_severity` and above reach
+    the alarm topic's subscribers within `finding_publishing_frequency` (EventBridge rule)."""
+
+    enabled: bool = Field(
+        default=True, description="On by default (secure by default). GuardDuty bills by volume analysed: "
+        "CloudTrail management events, VPC flow and DNS logs (plus S3 data events and GB scanned for the options "
+        "below), typically a few to some tens of dollars a month for these blueprints; the first 30 days are "
+        "free and the console's Usage page shows the estimate. One detector per account and region: an "
+        "environment sharing both with another that has one (or whose organization's delegated administrator "
+        "manages GuardDuty) turns it off with a reason.")
+    reason: str | None = Field(
+        default=None, min_length=20, description="Why it is off (required with enabled: false), for reviewers: "
+        "e.g. 'the organization's security account manages GuardDuty for every member account'.")
+    finding_publishing_frequency: Literal["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"] = Field(
+        default="FIFTEEN_MINUTES", description="How soon an UPDATE of an existing finding is published (new "
+        "findings always go out within about 5 minutes). The shortest, so a developing incident pages early.")
+    alert_severity: Literal["low", "medium", "high", "critical"] = Field(
+        default="medium", description="Lowest finding severity sent to the alarm topic (low 1.0, medium 4.0, "
+        "high 7.0, critical 9.0). Medium and above: low findings (blocked probes, port scans answered by "
+        "nothing) stay in the console instead of paging people.")
+    s3_protection: bool = Field(
+        default=True, description="Also analyse S3 data events of the account's buckets (GuardDuty's "
+        "S3_DATA_EVENTS): anomalous reads and exfiltration from the data buckets, which the management events "
+        "alone do not show. Billed per million S3 events; off only with a reason in a bucket-heavy account.")
+    malware_protection: bool = Field(
+        default=True, description="When a finding implicates an EC2 instance, scan snapshots of its EBS volumes "
+        "for malware (EBS_MALWARE_PROTECTION). Billed per GB scanned and only when a finding triggers a scan; "
+        "a Fargate-only environment has nothing to scan and pays nothing.")
+
+    @model_validator(mode="after")
+    def _reasoned(self) -> ThreatDetection:
+        if not self.enabled and self.reason is None:
+            raise ValueError("enabled is false without a reason; fix: record why with threat_detection: {enabled: "
+                             "false, reason: ...} (e.g. the organization's security account runs GuardDuty here), "
+                             "or remove enabled: false")
+        if self.enabled and self.reason is not None:
+            raise ValueError(f"reason {self.reason!r} is set but threat detection is enabled; fix: remove reason "
+                             "(it records why threat detection is off), or set enabled: false")
+        return self
+
+    @property
+    def minimum_severity(self) -> float:
+        return FINDING_SEVERITIES[self.alert_severity]
+
+
 class SalesReport(Strict):
     """Seed 000's daily sales report: two functions read yesterday's orders from a database of the
     blueprint and mail a summary, every morning, with no server running in between."""
@@ -135,6 +188,9 @@ class Ops(Strict):
                               "enough: turn it off in environments sharing an account with one that has it.")
     trail_log_retention_days: Annotated[int, Field(ge=365)] = Field(
         default=365, description="CloudWatch Logs retention of the trail; the bucket keeps files longer.")
+    threat_detection: ThreatDetection = Field(
+        default_factory=ThreatDetection, description="Amazon GuardDuty with its findings on the alarm topic; on by "
+        "default, off only with a recorded reason.")
     budget: Budget | None = Field(default=None, description="Monthly cost budget and billing alarm.")
     sales_report: SalesReport | None = Field(default=None, description="Daily sales report (the reports stack).")
 

@@ -13,14 +13,19 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider
 from constructs import Construct
 
 from configuration import BlueprintConfig
+from modules.app_config import rotation_failure_alarm
 from modules.audit import (
+    FINDINGS_PUBLISHER,
     AuditTrail,
     AuditTrailProps,
     SecurityEventAlarms,
     SecurityEventAlarmsProps,
+    ThreatDetection,
+    ThreatDetectionProps,
     cloudtrail_key_grants,
     trail_arn,
 )
+from modules.backup import BackupJobAlerts, BackupJobAlertsProps
 from modules.billing import BILLING_REGION, BillingGuard, BillingGuardProps
 from modules.fleet import disk_used_metric, memory_used_metric
 from modules.kms import EncryptionKey, EncryptionKeyProps, ServiceGrant
@@ -52,7 +57,7 @@ from modules.monitoring import (
 from modules.s3_bucket import LifecycleRule, SecureBucket, SecureBucketProps
 from stacks.base import PlatformStack, variable
 from stacks.compute import ComputeStack
-from stacks.data import DataStack
+from stacks.data import DataStack, secret_rotation_function_name
 from stacks.edge import EdgeStack
 from stacks.storage import access_log_bucket
 
@@ -80,6 +85,11 @@ class OpsStack(PlatformStack):
         self.alarms = AlarmSet(self, "alarms", AlarmSetProps(
             name_prefix=config.name_prefix, alarm_actions=[self.topic.arn], alarms=self.alarm_specs))
         security_alarm_arns = self._audit_trail() if config.ops.audit_trail else []
+        if config.ops.threat_detection.enabled:
+            self._threat_detection()
+        if config.data.backed_up_kinds:  # the data stack has a backup plan
+            BackupJobAlerts(self, "backup-job-alerts", BackupJobAlertsProps(name_prefix=config.name_prefix,
+                                                                            alarm_topic_arn=self.topic.arn))
         if config.ops.budget:
             self._billing()
         if config.edge and config.edge.health_check:
@@ -100,7 +110,13 @@ class OpsStack(PlatformStack):
     @property
     def publishers(self) -> tuple[str, ...]:  # budgets publish here only when the alarm topic is in us-east-1
         billing = ("budgets.amazonaws.com",) if self.config.ops.budget and self.bills_here else ()
-        return ("cloudwatch.amazonaws.com", *billing)
+        events = (FINDINGS_PUBLISHER,) if self.sends_events else ()  # EventBridge: GuardDuty, failed backup jobs
+        return ("cloudwatch.amazonaws.com", *billing, *events)
+
+    @property
+    def sends_events(self) -> bool:
+        """Whether EventBridge rules publish to the alarm topic (GuardDuty findings, failed backup jobs)."""
+        return self.config.ops.threat_detection.enabled or bool(self.config.data.backed_up_kinds)
 
     @property
     def trail_name(self) -> str:
@@ -154,6 +170,10 @@ class OpsStack(PlatformStack):
                 Metric("AWS/AutoScaling", "GroupDesiredCapacity", group)]))
             self.sections.append(DashboardSection(f"Fleet {name}: fullest disk and memory (%)", [
                 Metric(m.namespace, m.name, m.dimensions, "Maximum") for m in (disk, memory)]))
+            for log in config.compute.fleets[name].shipped_logs:  # the log files the fleet's agent ships
+                if log.error_pattern is not None:
+                    self._log_errors(f"{name}-{log.name}", compute.get_string(
+                        f"fleet_{variable(name)}_log_{variable(log.name)}_group_name"), log.error_pattern)
         if config.compute.services:
             cluster = compute.get_string("cluster_name")
             for name in config.compute.services:
@@ -196,6 +216,8 @@ class OpsStack(PlatformStack):
         for name in config.data.queues:
             dead_letters = data.get_string(f"queue_{variable(name)}_dead_letter_name")
             self.alarm_specs.append(dead_letter_alarm(name, dead_letters))
+        if any(secret.generated for secret in config.data.secrets.values()):
+            self.alarm_specs.append(rotation_failure_alarm(secret_rotation_function_name(config)))
         if config.ops.sales_report:  # seed 000's dashboard: Lambda errors (the reports stack's function names)
             self.sections.append(DashboardSection("Sales report: Lambda errors", [
                 Metric("AWS/Lambda", "Errors", {"FunctionName": f"{config.name_prefix}-sales-{kind}"}, "Sum")
@@ -206,13 +228,14 @@ class OpsStack(PlatformStack):
                                                      "StorageType": "StandardStorage"})
                 for name in config.data.buckets], period_seconds=86400))
 
-    def _log_errors(self, name: str, log_group_name: str) -> None:
-        """Seed 004: an ERROR metric filter on the application's logs, with an alarm."""
+    def _log_errors(self, name: str, log_group_name: str, pattern: str = "ERROR") -> None:
+        """Seed 004: an ERROR metric filter on the application's logs (a service's, or a fleet's log), with an alarm."""
         config = self.config
         namespace = f"{config.project}/{config.environment}/Application"
         log_filter = LogErrorFilter(self, f"{name}-log-errors", LogErrorFilterProps(
-            name=f"{config.name_prefix}-{name}-errors", log_group_name=log_group_name, namespace=namespace))
-        self.alarm_specs.append(log_errors_alarm(name, namespace, log_filter.metric_name))
+            name=f"{config.name_prefix}-{name}-errors", log_group_name=log_group_name, namespace=namespace,
+            pattern=pattern))
+        self.alarm_specs.append(log_errors_alarm(name, namespace, log_filter.metric_name, pattern))
 
     # -- audit and cost ---------------------------------------------------------------------------------
 
@@ -238,6 +261,16 @@ class OpsStack(PlatformStack):
         self.export("trail_bucket_name", bucket.name, "string", "Bucket of the trail's log files")
         self.export("trail_access_log_bucket_name", access_logs.name, "string", "Access logs of the trail bucket")
         return [alarm.arn for alarm in security.alarms.values()]
+
+    def _threat_detection(self) -> None:
+        """GuardDuty in the environment's region, its findings from the configured severity on the alarm topic."""
+        config, spec = self.config, self.config.ops.threat_detection
+        detection = ThreatDetection(self, "threat-detection", ThreatDetectionProps(
+            name_prefix=config.name_prefix, alarm_topic_arn=self.topic.arn, minimum_severity=spec.minimum_severity,
+            finding_publishing_frequency=spec.finding_publishing_frequency, s3_protection=spec.s3_protection,
+            malware_protection=spec.malware_protection))
+        self.export("guardduty_detector_id", detection.detector_id, "string",
+                    "GuardDuty detector of the environment's region (aws guardduty list-findings --detector-id ...)")
 
     @property
     def needs_us_east_1(self) -> bool:

@@ -248,11 +248,14 @@ def function_alarms(name: str, function_name: str) -> list[AlarmSpec]:
     ]
 
 
-def log_errors_alarm(name: str, namespace: str, metric_name: str) -> AlarmSpec:
-    """ERROR lines counted by a log metric filter (seed 004)."""
+def log_errors_alarm(name: str, namespace: str, metric_name: str, pattern: str = "ERROR") -> AlarmSpec:
+    """Error lines counted by a log metric filter (seed 004); the description tells on-call what to search for
+    (Apache writes its levels in lower case, so a fleet's pattern is not always ERROR)."""
+    what = "ERROR lines" if pattern == "ERROR" else f"lines matching {pattern}"
     return AlarmSpec(
         key=f"{name}-log-errors", threshold=0, comparison="GreaterThanThreshold",
-        description=f"{name} logged ERROR lines in the last 5 minutes. Search its log group for ERROR.",
+        description=f"{name} logged {what} in the last 5 minutes. Search its log group for "
+                    f"{pattern if pattern == 'ERROR' else 'that filter pattern'}.",
         metric=Metric(namespace, metric_name, {}, "Sum"), period_seconds=300, evaluation_periods=1,
         treat_missing_data=NO_DATA_IS_HEALTHY)  # the filter publishes only when a line matches
 

@@ -151,3 +151,25 @@ def lambda_dead_letter_and_logging_config() -> None:
 
 
 OPS_PATCHES.append(lambda_dead_letter_and_logging_config)
+
+
+def guardduty_detector_features_by_name() -> None:
+    """UpdateDetector with Features changes the features it names and leaves the others as they are (GetDetector
+    answers each with its own status); Terraform sets each with its own aws_guardduty_detector_feature, one
+    UpdateDetector call per feature. moto 5.2.5 replaces the whole list with the one in the call, so every feature
+    but the last set vanishes and the provider reads 'empty result'. The patch merges by name, as GuardDuty does."""
+    from moto.guardduty.models import Detector
+
+    original_update = Detector.update
+
+    def update(self: Detector, enable, frequency, data_sources, features) -> None:  # type: ignore[no-untyped-def]
+        if features is not None:
+            merged = {feature["name"]: feature for feature in self.features}
+            merged.update({feature["name"]: feature for feature in features})
+            features = list(merged.values())
+        original_update(self, enable, frequency, data_sources, features)
+
+    Detector.update = update  # type: ignore[method-assign]
+
+
+OPS_PATCHES.append(guardduty_detector_features_by_name)

@@ -695,3 +695,21 @@ def _imagebuilder_patches() -> list[Callable[[], None]]:
 
 
 PATCHES.extend(_imagebuilder_patches())
+
+
+def _secrets_patches() -> list[Callable[[], None]]:
+    from tests.harness.moto_secrets_patches import SECRETS_PATCHES
+
+    return SECRETS_PATCHES
+
+
+PATCHES.extend(_secrets_patches())
+
+
+def _backup_patches() -> list[Callable[[], None]]:
+    from tests.harness.moto_backup_patches import BACKUP_PATCHES
+
+    return BACKUP_PATCHES
+
+
+PATCHES.extend(_backup_patches())

@@ -199,7 +199,7 @@ def test_the_topic_admits_only_this_accounts_services_over_tls(ops):
     document = ops[("saas", "prod")]
     statements = {s["sid"]: s for s in json_policy(document, "aws_iam_policy_document", "alarm-topic_")}
     publish = statements["ServicesOfThisAccountPublish"]
-    assert publish["principals"][0]["identifiers"] == ["cloudwatch.amazonaws.com"]
+    assert publish["principals"][0]["identifiers"] == ["cloudwatch.amazonaws.com", "events.amazonaws.com"]
     assert publish["condition"][0]["values"] == ["123456789012"]
     assert statements["DenyPlainHttp"]["effect"] == "Deny"
 
