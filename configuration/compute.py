@@ -31,9 +31,10 @@ MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadI
 TLS_POLICIES = ("ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
                 "ELBSecurityPolicy-TLS13-1-3-2021-06")
 USER_DATA_LIMIT = 16 * 1024  # EC2 refuses user data above 16 KB (before base64)
-CLOUDWATCH_AGENT_RESERVE = 2048
+CLOUDWATCH_AGENT_RESERVE = 3072
 """Bytes of the 16 KB that every fleet's CloudWatch agent start script and MIME framing take (modules/fleet/agent.py,
-about 1.4 KB; tests/unit/test_fleet_agent.py keeps the two in step)."""
+about 1.5 KB, 2.5 KB with log files in one directory; tests/unit/test_fleet_agent.py and test_fleet_logs.py keep the
+two in step)."""
 SECRET_REFERENCE = re.compile(r"^(secret|database):[a-z][a-z0-9-]{0,19}$")
 SECRET_LOOKING_NAME = re.compile(r"(PASSWORD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.IGNORECASE)
 
@@ -254,6 +255,52 @@ class Capacity(Strict):
         return self.min_size if self.desired is None else self.desired
 
 
+class LogFile(Strict):
+    """A log file on a fleet's instances that the CloudWatch agent ships to a KMS-encrypted log group of its own,
+    /ec2/<project>-<environment>/<fleet>/<name> (rules: modules/fleet/logs.py)."""
+
+    path: str = Field(description="Absolute path on the instance, e.g. /var/log/httpd/error_log; '*' is allowed in "
+                      "the file name only (e.g. /var/log/app/*.log), the directory is opened to the agent by name.")
+    name: str = Field(description="Short name, 1-20 of a-z, 0-9 and '-': the last segment of the log group's name.")
+    error_pattern: str | None = Field(
+        default="ERROR", description="CloudWatch Logs filter pattern whose matches the ops stack counts, with an "
+        "alarm on any (seed 004's ERROR filter); null: no filter, e.g. for an access log, whose 5xx the load "
+        "balancer's alarms already count.")
+
+    @model_validator(mode="after")
+    def _valid(self) -> LogFile:
+        from modules.fleet.logs import log_file_problem  # the rules, kept once
+
+        problem = log_file_problem(self.path, self.name, self.error_pattern)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+
+class Patching(Strict):
+    """AWS Systems Manager Patch Manager for a fleet (seed 004): AWS-RunPatchBaseline on every instance of the
+    group, one in four at a time, on a schedule (modules/fleet/patching.py)."""
+
+    schedule: str = Field(default="cron(0 3 ? * SUN *)", description="When, as a State Manager cron expression in "
+                          "UTC: weekly by default (Sundays 03:00), when fleets run at their minimum; a fleet with "
+                          "off_hours needs a time within its hours. rate(...) is refused: State Manager would also "
+                          "run it on every new instance while it boots.")
+    install: bool = Field(default=True, description="Install missing security updates; false only scans and "
+                          "reports them in Patch Manager's compliance view.")
+    reboot: bool = Field(default=True, description="Reboot an instance when an update needs it (a new kernel or "
+                         "library takes effect only then); false leaves the reboot pending.")
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        from modules.fleet.patching import schedule_problem  # the rules, kept once
+
+        problem = schedule_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
 class Fleet(Capacity):
     """An Auto Scaling group of EC2 instances in the private-app subnets of every AZ."""
 
@@ -266,12 +313,122 @@ class Fleet(Capacity):
     user_data: str | None = Field(default=None, description="Boot script, a path relative to the blueprint folder.")
     root_volume_gb: Annotated[int, Field(ge=8, le=16384)] = 20
     scaling: Scaling = Field(default_factory=Scaling)
+    log_files: list[LogFile] | None = Field(
+        default=None, description="Files the CloudWatch agent ships to CloudWatch Logs, one log group each. Default "
+        "(null): a fleet with a port ships its web server's logs, Apache's /var/log/httpd/access_log and error_log "
+        "(the error log with an alarm on its [error], [crit], [alert] and [emerg] lines), so nobody needs a shell "
+        "on an instance to read them; a worker ships none. List your own (nginx, the app's) to replace them; [] "
+        "ships nothing.")
+    log_retention_days: int = Field(default=365, description="Days the log groups keep the shipped lines (a "
+                                    "CloudWatch retention period).")
+    patching: Patching | None = Field(
+        default_factory=Patching, description="Patch Manager installs security updates on the instances, weekly by "
+        "default; null turns it off (only when an image pipeline rebuilds and replaces the instances as often).")
+
+    @model_validator(mode="after")
+    def _logs(self) -> Fleet:
+        from modules.fleet.logs import duplicate_problem  # the rules, kept once
+
+        problem = duplicate_problem(self.shipped_logs)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+    @property
+    def shipped_logs(self) -> list:
+        """The fleet's log files (modules.fleet.FleetLogFile): as configured, or the web server's with a port."""
+        from modules.fleet.logs import WEB_SERVER_LOGS, FleetLogFile
+
+        if self.log_files is None:
+            return list(WEB_SERVER_LOGS) if self.port is not None else []
+        return [FleetLogFile(path=f.path, name=f.name, error_pattern=f.error_pattern) for f in self.log_files]
 
 
 class FileSystemMount(Strict):
     file_system: StoreName = Field(description="A data.file_systems entry.")
     access_point: StoreName
     container_path: Annotated[str, Field(pattern=r"^/[A-Za-z0-9_./-]+$")]
+
+
+class HealthCheck(Strict):
+    """A service container's own health check, run by ECS inside the task (seed 002's task definition:
+    `wget -q --spider http://127.0.0.1:6000/health`). Unlike the target group's check (health_check_path) it
+    also covers services the load balancer never reaches, and ECS replaces a task whose check keeps failing.
+    The command runs in the image's shell with what the image has: Alpine has wget, not curl, and resolves
+    localhost to ::1 (use 127.0.0.1)."""
+
+    command: str = Field(description="Shell command (CMD-SHELL) that exits 0 when the app works; hit an endpoint "
+                         "that touches its dependencies, not only the open port (seed 002).")
+    interval_seconds: int = Field(default=30, description="Seconds between checks (ECS: 5 to 300).")
+    timeout_seconds: int = Field(default=5, description="Seconds a check may take, below the interval (ECS: 2 to 60).")
+    retries: int = Field(default=3, description="Failures in a row that make the container unhealthy (ECS: 1 to 10).")
+    start_period_seconds: int = Field(default=60, description="Boot time whose failures do not count (ECS: 0 to "
+                                      "300); too short and a slow start is killed before it serves.")
+
+    @model_validator(mode="after")
+    def _accepted_by_ecs(self) -> HealthCheck:
+        from modules.containers.health_check import health_check_problem  # ECS's ranges, kept once
+
+        problem = health_check_problem(
+            self.command, interval_seconds=self.interval_seconds, timeout_seconds=self.timeout_seconds,
+            retries=self.retries, start_period_seconds=self.start_period_seconds)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+
+class Stickiness(Strict):
+    """Sticky sessions on a load-balanced service's target group: a client goes back to the task that served
+    it. Socket.IO's HTTP long-polling needs it once a service runs two or more tasks (seed 002: sticky sessions
+    for WebSocket); stateless services are better balanced request by request, so it is off unless set."""
+
+    type: Literal["lb_cookie", "app_cookie"] = Field(
+        default="lb_cookie", description="lb_cookie: the load balancer's AWSALB cookie; app_cookie: the "
+        "application's own cookie (cookie_name).")
+    duration_seconds: int = Field(default=86400, description="How long a client stays with its task (1 s to 7 "
+                                  "days); ELB's default is a day.")
+    cookie_name: str | None = Field(default=None, description="The application's cookie, for app_cookie only.")
+
+    @model_validator(mode="after")
+    def _accepted_by_elb(self) -> Stickiness:
+        from modules.load_balancer.stickiness import stickiness_problem  # ELB's rules, kept once
+
+        problem = stickiness_problem(self.type, self.duration_seconds, self.cookie_name)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+
+class Tracing(Strict):
+    """Distributed tracing for the Fargate services (seed 002: "When a request touches 5 services, which one is
+    slow?"): an AWS Distro for OpenTelemetry collector beside each service's container sends the spans the
+    application makes to AWS X-Ray, and the application's container is told where it listens (OTLP on
+    127.0.0.1:4318, X-Ray segments on 127.0.0.1:2000). One switch for every service, because a trace is only
+    whole when every service it crosses takes part; a service whose image nobody instruments opts out with
+    tracing: false. Off unless set: spans appear only once the application's code is instrumented (an
+    OpenTelemetry or X-Ray SDK), while the collector's share of every task is taken from the start
+    (rules: modules/containers/tracing.py)."""
+
+    sample_percent: float = Field(
+        default=5, description="Percent of requests arriving without a trace that start one (5: X-Ray's own default "
+        "rate). Applied by OpenTelemetry SDKs, parent-based: a call made while serving a sampled request is always "
+        "traced, so a trace stays whole across services. X-Ray SDKs follow the account's X-Ray sampling rules.")
+    collector_cpu: int = Field(
+        default=64, description="CPU units (1024 = one vCPU) each task gives its collector; the application's "
+        "container gets the rest of the task's. At most half the task.")
+    collector_memory: int = Field(
+        default=128, description="MiB the collector may use at most (its hard limit), within the task's memory; "
+        "it idles at about 50. At most half the task.")
+
+    @model_validator(mode="after")
+    def _workable(self) -> Tracing:
+        from modules.containers.tracing import collector_problem  # the collector's rules, kept once
+
+        problem = collector_problem(sample_percent=self.sample_percent, collector_cpu=self.collector_cpu,
+                                    collector_memory=self.collector_memory)
+        if problem:
+            raise ValueError(problem)
+        return self
 
 
 class Service(Capacity):
@@ -285,6 +442,12 @@ class Service(Capacity):
     load_balanced: bool = Field(default=True, description="With a port: reachable through the load balancer.")
     health_check_path: str = "/health"
     health_check_grace_seconds: Annotated[int, Field(ge=0, le=2147483647)] = 60
+    health_check: HealthCheck | None = Field(
+        default=None, description="The container's own check, run by ECS in the task. Default none: ECS only "
+        "sees the process run (behind the load balancer its target group still checks health_check_path).")
+    stickiness: Stickiness | None = Field(
+        default=None, description="Sticky sessions on the service's target group (load-balanced services only). "
+        "Default none: every request is balanced on its own.")
     cpu: Literal[256, 512, 1024, 2048, 4096] = 256
     memory: int = 512
     architecture: Literal["arm64", "x86_64"] = Field(default="arm64", description="arm64 runs on Graviton.")
@@ -301,6 +464,10 @@ class Service(Capacity):
     log_retention_days: int = 365
     keep_images: Annotated[int, Field(ge=1, le=1000)] = 20
     scaling: Scaling = Field(default_factory=Scaling)
+    tracing: bool | None = Field(
+        default=None, description="Whether the service's tasks run compute.tracing's collector. Default (null): "
+        "they do when compute.tracing is set; false leaves this service out (an image nobody instruments, such as a "
+        "third-party database); true insists, and needs compute.tracing.")
 
     @model_validator(mode="after")
     def _task(self) -> Service:
@@ -316,6 +483,10 @@ class Service(Capacity):
             if not SECRET_REFERENCE.match(reference):
                 raise ValueError(f"secret {name}={reference!r} is not secret:<name> or database:<name>; "
                                  "fix: e.g. secret:jwt-signing-key")
+        if self.stickiness and not self.behind_load_balancer:
+            raise ValueError("stickiness is set on a service the load balancer does not reach (no port, or "
+                             "load_balanced: false); fix: remove stickiness, or give the service a port behind "
+                             "the load balancer")
         leaked = [name for name in self.environment if SECRET_LOOKING_NAME.search(name)]
         if leaked:
             raise ValueError(f"environment variable(s) {leaked} look like secrets; fix: move them to secrets "
@@ -360,6 +531,10 @@ class Compute(Strict):
     http_egress: bool = Field(default=False, description="Let workloads reach port 80 on the internet as well as "
                               "443 (package mirrors without TLS). DNS goes to the VPC resolver only.")
     container_insights: Literal["enabled", "enhanced"] = "enhanced"
+    tracing: Tracing | None = Field(
+        default=None, description="Traces of the services' requests in AWS X-Ray, through a collector in every "
+        "task (compute.services.<name>.tracing opts one out). Default none: tracing costs each task the "
+        "collector's share and is worth it once the application is instrumented.")
 
     @model_validator(mode="after")
     def _references(self) -> Compute:
@@ -393,7 +568,33 @@ class Compute(Strict):
             if unknown or (service.callers and service.port is None):
                 raise ValueError(f"compute.services.{name}.callers {service.callers} need a port on {name} and "
                                  f"must name services {sorted(self.services)}; fix: correct the list")
+        self._tracing_fits()
         return self
+
+    def _tracing_fits(self) -> None:
+        from modules.containers.tracing import task_share_problem  # the collector's rules, kept once
+
+        tracing = self.tracing
+        if tracing is not None and not self.services:
+            raise ValueError("compute.tracing is set, but there are no compute.services: the collector runs in "
+                             "Fargate tasks only (fleets get none); fix: remove compute.tracing")
+        for name, service in self.services.items():
+            if service.tracing and tracing is None:
+                raise ValueError(f"compute.services.{name}.tracing is true, but compute.tracing is not set; fix: add "
+                                 "compute.tracing: {} (or remove tracing: true from the service)")
+            if tracing is None or name not in self.traced_services:
+                continue
+            problem = task_share_problem(name, task_cpu=service.cpu, task_memory=service.memory,
+                                         collector_cpu=tracing.collector_cpu, collector_memory=tracing.collector_memory)
+            if problem:
+                raise ValueError(f"compute.services.{name}: {problem}")
+
+    @property
+    def traced_services(self) -> list[str]:
+        """Services whose tasks run the trace collector: all of them with compute.tracing, but those set to false."""
+        if self.tracing is None:
+            return []
+        return [name for name, service in self.services.items() if service.tracing is not False]
 
     @property
     def load_balanced_workloads(self) -> dict[str, int]:
@@ -455,11 +656,18 @@ def compute_rules(config: BlueprintConfig) -> None:
     from configuration.schema import LOG_RETENTION_DAYS
 
     retentions = {f"compute.services.{n}.log_retention_days": s.log_retention_days for n, s in compute.services.items()}
+    retentions.update({f"compute.fleets.{n}.log_retention_days": f.log_retention_days
+                       for n, f in compute.fleets.items()})
     if compute.waf is not None:
         retentions["compute.waf.log_retention_days"] = compute.waf.log_retention_days
     for key, days in retentions.items():
         if days not in LOG_RETENTION_DAYS:
             raise ValueError(f"{key} {days} is not a CloudWatch retention period; fix: use one of {LOG_RETENTION_DAYS}")
+    for name, fleet in compute.fleets.items() if not config.is_production else ():  # production: no off_hours
+        if fleet.off_hours and fleet.patching and fleet.patching.schedule == Patching().schedule:
+            raise ValueError(f"compute.fleets.{name}.patching.schedule {fleet.patching.schedule!r} is Sunday night, "
+                             "when off_hours has the fleet at zero: no instance would ever be patched; fix: a time "
+                             "within its hours, e.g. patching: {schedule: 'cron(0 12 ? * WED *)'}")
     if not config.is_production:
         return
     lb = compute.load_balancer

@@ -16,19 +16,21 @@ from cdktf_cdktf_provider_aws.data_aws_elb_service_account import DataAwsElbServ
 from constructs import Construct
 
 from configuration import BlueprintConfig
-from configuration.compute import Fleet, Scaling, Service, blueprint_file
+from configuration.compute import Fleet, HealthCheck, Patching, Scaling, Service, Stickiness, Tracing, blueprint_file
 from modules.bastion import Bastion, BastionProps
 from modules.containers import (
     ContainerCluster,
     ContainerClusterProps,
+    ContainerHealthCheck,
     FargateService,
     FargateServiceProps,
     FileSystemVolume,
     ImageRepository,
     ImageRepositoryProps,
+    TraceCollector,
 )
 from modules.firewall import WorkloadSecurityGroup, WorkloadSecurityGroupProps
-from modules.fleet import Ec2Fleet, Ec2FleetProps
+from modules.fleet import Ec2Fleet, Ec2FleetProps, PatchSchedule
 from modules.image import GoldenImagePipeline, GoldenImagePipelineProps
 from modules.kms import EncryptionKey, ServiceGrant
 from modules.load_balancer import (
@@ -39,6 +41,7 @@ from modules.load_balancer import (
     OriginSecretProps,
     PublicLoadBalancer,
     PublicLoadBalancerProps,
+    TargetStickiness,
 )
 from modules.s3_bucket import LifecycleRule, SecureBucket, SecureBucketProps
 from modules.scaling import OffHoursSchedule, ScalingRule
@@ -85,11 +88,19 @@ class ComputeStack(PlatformStack):
 
     # -- shared pieces ----------------------------------------------------------------------------------
 
+    @property
+    def fleet_log_prefix(self) -> str:
+        """The fleets' log groups are <this>/<fleet>/<log>, as the containers' are /ecs/<name prefix>/<service>."""
+        return f"/ec2/{self.config.name_prefix}"
+
     def _key(self) -> EncryptionKey:
-        """One key for the tier's logs (WAF, containers) and container images."""
+        """One key for the tier's logs (WAF, containers, fleets) and container images."""
         config, region = self.config, self.config.regions.primary
+        patterns = [f"aws-waf-logs-{config.name_prefix}*", f"/ecs/{config.name_prefix}/*"]
+        if any(fleet.shipped_logs for fleet in config.compute.fleets.values()):
+            patterns.append(f"{self.fleet_log_prefix}/*")
         log_groups = [f"arn:{self.partition}:logs:{region}:{config.account_id}:log-group:{pattern}"
-                      for pattern in (f"aws-waf-logs-{config.name_prefix}*", f"/ecs/{config.name_prefix}/*")]
+                      for pattern in patterns]
         key = bucket_key(self, "compute-key", f"{config.name_prefix}-compute", f"compute of {config.name_prefix}",
                          config.account_id, self.partition, service_grants=(ServiceGrant(
                              service=f"logs.{region}.amazonaws.com",
@@ -151,7 +162,7 @@ class ComputeStack(PlatformStack):
         for name, service in config.compute.services.items():
             if service.behind_load_balancer and service.port:
                 targets[name] = LoadBalancedTarget(port=service.port, health_check_path=service.health_check_path,
-                                                   target_type="ip")
+                                                   target_type="ip", stickiness=_stickiness(service.stickiness))
         certificate = spec.certificate
         production = config.is_production
         origin_secret = self._origin_secret()
@@ -273,9 +284,14 @@ class ComputeStack(PlatformStack):
             off_hours=OffHoursSchedule(stop=off.stop, start=off.start, time_zone=off.time_zone) if off else None,
             managed_policy_arns=self._app_policies(),
             key_name=config.compute.bastion.key_name if config.compute.bastion else None,
-            instance_tags=config.default_tags, standby=config.is_standby))
+            instance_tags=config.default_tags, standby=config.is_standby, log_files=spec.shipped_logs,
+            log_group_prefix=f"{self.fleet_log_prefix}/{name}", log_retention_days=spec.log_retention_days,
+            log_encryption_key_arn=self.key.arn, patching=_patch_schedule(spec.patching)))
         self.export(f"fleet_{variable(name)}_group_name", fleet.name, "string", f"Auto Scaling group of {name}")
         self.export(f"fleet_{variable(name)}_role_name", fleet.role_name, "string", f"Instance role of {name}")
+        for log, group_name in fleet.log_group_names.items():
+            self.export(f"fleet_{variable(name)}_log_{variable(log)}_group_name", group_name, "string",
+                        f"Log group of {name}'s {log} log (the ops stack counts its errors)")
         return fleet
 
     def _cluster(self) -> ContainerCluster:
@@ -328,12 +344,14 @@ class ComputeStack(PlatformStack):
             partition=self.partition, cpu=spec.cpu, memory=spec.memory,
             architecture="ARM64" if spec.architecture == "arm64" else "X86_64", port=spec.port,
             target_group_arn=lb.target_groups[name].arn if behind and lb else None,
-            health_check_grace_seconds=spec.health_check_grace_seconds, min_count=spec.min_size,
+            health_check_grace_seconds=spec.health_check_grace_seconds,
+            health_check=_container_health_check(spec.health_check), min_count=spec.min_size,
             max_count=spec.max_size, desired_count=spec.desired, spot=spec.spot, secrets=secrets,
             secret_key_arns=[self.data.get_string(output) for output in sorted(key_outputs)],
             environment=spec.environment, read_only_root_filesystem=spec.read_only_root_filesystem,
             user=spec.user, log_retention_days=spec.log_retention_days, file_system=volume,
             managed_policy_arns=self._app_policies(), discoverable=bool(spec.callers),
+            tracing=_trace_collector(config.compute.tracing) if name in config.compute.traced_services else None,
             scaling=self._scaling(spec.scaling),
             off_hours=OffHoursSchedule(stop=off.stop, start=off.start, time_zone=off.time_zone) if off else None,
             standby=config.is_standby, depends_on=depends))
@@ -356,3 +374,27 @@ class ComputeStack(PlatformStack):
         self.export("bastion_group_name", bastion.fleet.name, "string", "Auto Scaling group of the bastion")
         self.export("bastion_security_group_id", bastion.security_group.id, "string", "Bastion's security group")
         return bastion
+
+
+def _container_health_check(spec: HealthCheck | None) -> ContainerHealthCheck | None:
+    if spec is None:
+        return None
+    return ContainerHealthCheck(command=spec.command, interval_seconds=spec.interval_seconds,
+                                timeout_seconds=spec.timeout_seconds, retries=spec.retries,
+                                start_period_seconds=spec.start_period_seconds)
+
+
+def _trace_collector(spec: Tracing | None) -> TraceCollector | None:
+    if spec is None:
+        return None
+    return TraceCollector(sample_percent=spec.sample_percent, cpu=spec.collector_cpu, memory=spec.collector_memory)
+
+
+def _stickiness(spec: Stickiness | None) -> TargetStickiness | None:
+    if spec is None:
+        return None
+    return TargetStickiness(type=spec.type, duration_seconds=spec.duration_seconds, cookie_name=spec.cookie_name)
+
+
+def _patch_schedule(spec: Patching | None) -> PatchSchedule | None:
+    return PatchSchedule(schedule=spec.schedule, install=spec.install, reboot=spec.reboot) if spec else None

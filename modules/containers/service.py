@@ -4,7 +4,9 @@ Secure settings are not options: tasks run in the private-app subnets with no pu
 non-root user, with a read-only root filesystem (a scratch /tmp volume is mounted), secrets are
 injected by ECS from Secrets Manager (never plain environment variables), logs go to a
 KMS-encrypted log group with retention. Deployments stop and roll back by themselves when new
-tasks fail (circuit breaker); Application Auto Scaling owns the desired count after creation.
+tasks fail (circuit breaker), and with a container health check when they never turn healthy;
+Application Auto Scaling owns the desired count after creation. With tracing, a trace collector runs
+beside the application (modules/containers/tracing.py).
 """
 
 from __future__ import annotations
@@ -54,7 +56,9 @@ from cdktf_cdktf_provider_aws.service_discovery_service import (
 from constructs import Construct
 
 from modules.containers.cluster import ContainerCluster
+from modules.containers.health_check import ContainerHealthCheck
 from modules.containers.sizes import FARGATE_MEMORY
+from modules.containers.tracing import XRAY_WRITE_ACTIONS, TraceCollector
 from modules.iam import ServiceRole, ServiceRoleProps
 from modules.scaling import AlarmMetric, OffHoursSchedule, ScalingRule, ThresholdAlarms, ThresholdAlarmsProps, aws_cron
 from modules.tokens import json_text, number_text
@@ -94,6 +98,10 @@ class FargateServiceProps:
     port: int | None = None
     target_group_arn: str | None = None
     health_check_grace_seconds: int = 60
+    health_check: ContainerHealthCheck | None = None
+    """The container's own check, run by ECS in the task (the target group's is the load balancer's); an
+    unhealthy container's task is replaced, and a deployment whose tasks never turn healthy rolls back.
+    Default None: ECS watches only that the process runs."""
     min_count: int = 2
     max_count: int = 4
     desired_count: int | None = None
@@ -112,6 +120,9 @@ class FargateServiceProps:
     """Policies for the task role (what the application may do), e.g. the app-data-access policy."""
     discoverable: bool = False
     """Register in the cluster's namespace so callers reach it at <name>.<namespace>."""
+    tracing: TraceCollector | None = None
+    """An OpenTelemetry collector beside the application, sending its traces to X-Ray (modules/containers/tracing.py).
+    Default None: no collector, no X-Ray permission, the task definition as it always was."""
     scaling: ScalingRule = field(default_factory=ScalingRule)
     off_hours: OffHoursSchedule | None = None
     standby: bool = False
@@ -139,6 +150,13 @@ class FargateServiceProps:
         if counts_known and not 0 <= self.min_count <= self.max_count:
             raise ValueError(f"service {self.name!r}: min_count {self.min_count} / max_count {self.max_count}; "
                              "fix: 0 <= min_count <= max_count")
+        if self.tracing is not None:
+            if Token.is_unresolved(self.cpu):
+                raise ValueError(f"service {self.name!r}: tracing carves the collector's CPU from the task's, which "
+                                 "is a Terraform variable here; fix: a literal cpu, or no tracing")
+            problem = self.tracing.problem(self.name, self.cpu, self.memory)
+            if problem:
+                raise ValueError(f"service {self.name!r}: {problem}")
         overlap = set(self.secrets) & set(self.environment)
         if overlap:
             raise ValueError(f"service {self.name!r}: {sorted(overlap)} are both secrets and plain environment; "
@@ -151,7 +169,7 @@ class FargateService(Construct):
         self.props = props
         full_name = f"{props.name_prefix}-{props.name}"
         self.log_group = CloudwatchLogGroup(
-            self, "log-group", name=f"/ecs/{props.name_prefix}/{props.name}",
+            self, "log-group", name=self.log_group_name,
             retention_in_days=props.log_retention_days, kms_key_id=props.log_encryption_key_arn)
         self.execution_role = ServiceRole(self, "execution-role", ServiceRoleProps(
             role_name=f"{full_name}-execution", service="ecs-tasks.amazonaws.com", account_id=props.account_id,
@@ -161,7 +179,7 @@ class FargateService(Construct):
         self.task_role = ServiceRole(self, "task-role", ServiceRoleProps(
             role_name=f"{full_name}-task", service="ecs-tasks.amazonaws.com", account_id=props.account_id,
             description=f"What the {full_name} application may do", managed_policy_arns=props.managed_policy_arns,
-            statements=self._mount_statements(props.file_system)))
+            statements=[*self._mount_statements(props.file_system), *self._tracing_statements(props.tracing)]))
         volumes = [EcsTaskDefinitionVolume(name="tmp")]
         if props.file_system:
             fs = props.file_system
@@ -211,13 +229,18 @@ class FargateService(Construct):
     def name(self) -> str:
         return self.service.name
 
+    @property
+    def log_group_name(self) -> str:
+        """The log group's name as written (not the resource's attribute): container definitions name it."""
+        return f"/ecs/{self.props.name_prefix}/{self.props.name}"
+
     def _container_definitions(self, props: FargateServiceProps) -> str:
         container: dict[str, object] = {
             "name": props.name, "image": props.image, "essential": True,
             "readonlyRootFilesystem": props.read_only_root_filesystem, "user": props.user,
             "linuxParameters": {"initProcessEnabled": True},
             "logConfiguration": {"logDriver": "awslogs", "options": {
-                "awslogs-group": f"/ecs/{props.name_prefix}/{props.name}", "awslogs-region": props.region,
+                "awslogs-group": self.log_group_name, "awslogs-region": props.region,
                 "awslogs-stream-prefix": props.name}},
             "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}],
         }
@@ -226,11 +249,21 @@ class FargateService(Construct):
                 {"sourceVolume": "data", "containerPath": props.file_system.container_path, "readOnly": False})
         if props.port is not None:
             container["portMappings"] = [{"containerPort": props.port, "hostPort": props.port, "protocol": "tcp"}]
-        if props.environment:
-            container["environment"] = [{"name": k, "value": v} for k, v in sorted(props.environment.items())]
+        if props.health_check:
+            container["healthCheck"] = props.health_check.container_definition()
+        environment = dict(props.environment)
+        if props.tracing:  # the service's own settings win: the collector's are defaults
+            defaults = props.tracing.application_environment(f"{props.name_prefix}-{props.name}")
+            environment |= {k: v for k, v in defaults.items() if k not in environment and k not in props.secrets}
+        if environment:
+            container["environment"] = [{"name": k, "value": v} for k, v in sorted(environment.items())]
         if props.secrets:
             container["secrets"] = [{"name": k, "valueFrom": v} for k, v in sorted(props.secrets.items())]
-        return json_text([container], separators=(",", ":"))
+        if props.tracing is None:
+            return json_text([container], separators=(",", ":"))
+        container["cpu"] = props.cpu - props.tracing.cpu  # shares in proportion: the collector never outweighs the app
+        collector = props.tracing.container_definition(log_group_name=self.log_group_name, region=props.region)
+        return json_text([container, collector], separators=(",", ":"))
 
     @staticmethod
     def _secret_statements(props: FargateServiceProps) -> list[DataAwsIamPolicyDocumentStatement]:
@@ -246,6 +279,13 @@ class FargateService(Construct):
                     test="StringEquals", variable="kms:ViaService",
                     values=[f"secretsmanager.{props.region}.amazonaws.com"])]))
         return statements
+
+    @staticmethod
+    def _tracing_statements(tracing: TraceCollector | None) -> list[DataAwsIamPolicyDocumentStatement]:
+        if tracing is None:
+            return []
+        return [DataAwsIamPolicyDocumentStatement(  # X-Ray has no resource types for these: "*" is all IAM accepts
+            sid="SendTracesToXRay", actions=list(XRAY_WRITE_ACTIONS), resources=["*"])]
 
     @staticmethod
     def _mount_statements(volume: FileSystemVolume | None) -> list[DataAwsIamPolicyDocumentStatement]:

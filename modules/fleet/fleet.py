@@ -5,8 +5,9 @@ volume, detailed monitoring, and an instance role with Session Manager access in
 With a target group the group uses ELB health checks (a failing /health replaces the instance, seed
 003's auto-healing) and rolls a new launch template out by instance refresh, keeping 90 % healthy.
 Auto Scaling owns desired capacity after creation, so Terraform ignores it. Every fleet runs the
-CloudWatch agent (`modules/fleet/agent.py`: root-filesystem and memory use per instance and per group)
-unless `cloudwatch_agent` is off.
+CloudWatch agent (`modules/fleet/agent.py`: root-filesystem and memory use per instance and per group, and
+the fleet's log files into log groups of its own) unless `cloudwatch_agent` is off, and Patch Manager
+installs security updates on a weekly schedule (`modules/fleet/patching.py`) unless `patching` is None.
 """
 
 from __future__ import annotations
@@ -49,14 +50,17 @@ from modules.fleet.agent import (
     CloudWatchAgent,
     CloudWatchAgentProps,
     GroupMetric,
+    agent_config_json,
+    collected_logs,
     parameter_name,
     with_agent,
 )
+from modules.fleet.logs import FleetLogFile, duplicate_problem
+from modules.fleet.patching import FleetPatching, FleetPatchingProps, PatchSchedule
 from modules.iam import ServiceRole, ServiceRoleProps
 from modules.scaling import AlarmMetric, OffHoursSchedule, ScalingRule, ThresholdAlarms, ThresholdAlarmsProps
 
 SESSION_MANAGER_POLICY = "AmazonSSMManagedInstanceCore"
-CLOUDWATCH_AGENT_POLICY = "CloudWatchAgentServerPolicy"
 ENABLED_METRICS = ("GroupMinSize", "GroupMaxSize", "GroupDesiredCapacity", "GroupInServiceInstances",
                    "GroupPendingInstances", "GroupTerminatingInstances", "GroupTotalInstances")
 
@@ -101,8 +105,18 @@ class Ec2FleetProps:
     desired_capacity always is). Changing a standby's size afterwards is done on the group itself."""
     cloudwatch_agent: bool = True
     """Run the CloudWatch agent (disk and memory use, configured from the SSM parameter AmazonCloudWatch-<name>),
-    with the managed CloudWatchAgentServerPolicy on the instance role. Default True; turn it off only where
-    nothing reads the metrics (the bastion): without it the role does not get the agent's policy either."""
+    with the agent's inline policy on the instance role. Default True; turn it off only where nothing reads the
+    metrics (the bastion): without it the role does not get the agent's policy either."""
+    log_files: Sequence[FleetLogFile] = ()
+    """Files the agent ships, each into the log group <log_group_prefix>/<name> (needs the agent)."""
+    log_group_prefix: str | None = None
+    """Default /ec2/<name>; the compute stack passes /ec2/<name prefix>/<workload>, which its key's policy covers."""
+    log_retention_days: int = 365
+    log_encryption_key_arn: str | None = None
+    """KMS key of the log groups; required with log files."""
+    patching: PatchSchedule | None = field(default_factory=PatchSchedule)
+    """Patch Manager's schedule for the instances (default: install security updates weekly, rebooting where an
+    update needs it); None leaves patching to the image pipeline alone."""
 
     def __post_init__(self) -> None:
         """Checks literal values only: a Terraform variable (a generated module's) is checked by its validation."""
@@ -128,6 +142,22 @@ class Ec2FleetProps:
         if not Token.is_unresolved(self.subnet_ids) and len(self.subnet_ids) < 2 and self.min_size > 0:
             raise ValueError(f"fleet {self.name!r} spans {len(self.subnet_ids)} subnet(s); "
                              "fix: one per AZ, two or more")
+        self._check_log_files()
+
+    def _check_log_files(self) -> None:
+        if not self.log_files:
+            return
+        if not self.cloudwatch_agent:
+            raise ValueError(f"fleet {self.name!r} lists log files but runs no CloudWatch agent to ship them; "
+                             "fix: remove log_files or leave cloudwatch_agent on")
+        if Token.is_unresolved(self.name):  # the agent's JSON is stored escaped: no Terraform expression inside
+            raise ValueError("a fleet named by a Terraform expression cannot ship log files; fix: a literal name")
+        problem = duplicate_problem(list(self.log_files))
+        if problem:
+            raise ValueError(f"fleet {self.name!r}: {problem}")
+        if not self.log_encryption_key_arn:
+            raise ValueError(f"fleet {self.name!r} ships log files without a KMS key for their log groups; "
+                             "fix: pass log_encryption_key_arn (the compute stack's key)")
 
     def _check_sizes(self) -> None:
         if not 0 <= self.min_size <= self.max_size:
@@ -139,26 +169,39 @@ class Ec2FleetProps:
                              f"{self.min_size}..{self.max_size}; fix: a value in that range, or None")
 
     @property
+    def logs_prefix(self) -> str:
+        return self.log_group_prefix or f"/ec2/{self.name}"
+
+    @property
+    def log_directories(self) -> list[str]:
+        """Directories the agent reads from, each once, in the order of the files."""
+        return list(dict.fromkeys(log.directory for log in self.log_files))
+
+    @property
     def launch_user_data(self) -> str | None:
-        """What the launch template runs: the agent's start script (when on), then `user_data`."""
+        """What the launch template runs: the agent's start script (when on), then `user_data`, then (with log
+        files) the agent's restart."""
         if not self.cloudwatch_agent:
             return self.user_data
-        return with_agent(self.user_data, parameter_name(self.name))
+        configuration = agent_config_json(collected_logs(self.logs_prefix, self.log_files))
+        return with_agent(self.user_data, parameter_name(self.name), configuration, self.log_directories)
 
 
 class Ec2Fleet(Construct):
     def __init__(self, scope: Construct, id: str, props: Ec2FleetProps) -> None:
         super().__init__(scope, id)
         self.props = props
-        managed = (SESSION_MANAGER_POLICY, CLOUDWATCH_AGENT_POLICY) if props.cloudwatch_agent else (
-            SESSION_MANAGER_POLICY,)
-        policies = [f"arn:{props.partition}:iam::aws:policy/{p}" for p in managed]
         uses = "Session Manager, CloudWatch agent" if props.cloudwatch_agent else "Session Manager"
         self.role = ServiceRole(self, "instance-role", ServiceRoleProps(
             role_name=f"{props.name}-instance", service="ec2.amazonaws.com", account_id=props.account_id,
             description=f"Instances of {props.name}: {uses}, the app's data",
-            managed_policy_arns=(*policies, *props.managed_policy_arns), statements=props.statements,
-            instance_profile=True))
+            managed_policy_arns=(f"arn:{props.partition}:iam::aws:policy/{SESSION_MANAGER_POLICY}",),
+            statements=props.statements, instance_profile=True))
+        # The app's policies keep the ids they had when CloudWatchAgentServerPolicy was managed-1 (the agent now has
+        # an inline policy): a new id would detach and re-attach each of them on every fleet.
+        first = 2 if props.cloudwatch_agent else 1
+        for index, arn in enumerate(props.managed_policy_arns, start=first):
+            self.role.attach(f"managed-{index}", arn)
         tags = {**props.instance_tags, "Name": props.name}
         user_data = props.launch_user_data
         self.launch_template = LaunchTemplate(
@@ -198,7 +241,13 @@ class Ec2Fleet(Construct):
             tag=[AutoscalingGroupTag(key="Name", value=props.name, propagate_at_launch=True)],
             lifecycle={"ignore_changes": ["desired_capacity", *(["min_size"] if props.standby else [])]})
         self.agent = CloudWatchAgent(self, "cloudwatch-agent", CloudWatchAgentProps(
-            fleet_name=props.name, group_name=self.group.name)) if props.cloudwatch_agent else None
+            fleet_name=props.name, group_name=self.group.name, log_files=props.log_files,
+            log_group_prefix=props.logs_prefix, log_retention_days=props.log_retention_days,
+            log_encryption_key_arn=props.log_encryption_key_arn)) if props.cloudwatch_agent else None
+        if self.agent:
+            self.role.add_statements("cloudwatch-agent", self.agent.statements)
+        self.patching = FleetPatching(self, "patching", FleetPatchingProps(
+            fleet_name=props.name, schedule=props.patching)) if props.patching else None
         self.scaling_policies = self._scaling(props.scaling) if props.scaling else []
         if props.off_hours:
             self._off_hours(props.off_hours)
@@ -222,6 +271,11 @@ class Ec2Fleet(Construct):
     def agent_parameter(self) -> SsmParameter | None:
         """The SSM parameter holding the CloudWatch agent's configuration (None with the agent off)."""
         return self.agent.parameter if self.agent else None
+
+    @property
+    def log_group_names(self) -> dict[str, str]:
+        """Each shipped log's group name, by the log's short name (empty without log files)."""
+        return {name: group.name for name, group in self.agent.log_groups.items()} if self.agent else {}
 
     @property
     def disk_used(self) -> GroupMetric | None:

@@ -6,6 +6,7 @@ from modules.load_balancer.alb import (
     PublicLoadBalancerProps,
 )
 from modules.load_balancer.origin_verify import ORIGIN_VERIFY_HEADER, OriginSecret, OriginSecretProps
+from modules.load_balancer.stickiness import TargetStickiness
 
 __all__ = ["ORIGIN_VERIFY_HEADER", "CertificateSpec", "ListenerRoute", "LoadBalancedTarget", "OriginSecret",
-           "OriginSecretProps", "PublicLoadBalancer", "PublicLoadBalancerProps"]
+           "OriginSecretProps", "PublicLoadBalancer", "PublicLoadBalancerProps", "TargetStickiness"]

@@ -34,13 +34,14 @@ from cdktf_cdktf_provider_aws.lb_listener_rule import (
     LbListenerRuleConditionHttpHeader,
     LbListenerRuleConditionPathPattern,
 )
-from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGroupHealthCheck
+from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGroupHealthCheck, LbTargetGroupStickiness
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
 from modules.certificate import DnsValidatedCertificate, DnsValidatedCertificateProps
 from modules.load_balancer.origin_verify import OriginSecret
+from modules.load_balancer.stickiness import TargetStickiness
 from modules.s3_bucket import SecureBucket
 
 ANYWHERE = "0.0.0.0/0"
@@ -68,6 +69,9 @@ class LoadBalancedTarget:
     """A real endpoint that fails when the workload cannot serve (seed 002: touch the database)."""
     target_type: str = "instance"
     """'instance' for EC2 fleets, 'ip' for Fargate tasks."""
+    stickiness: TargetStickiness | None = None
+    """Send a client back to the target that served it (Socket.IO long-polling over several tasks). Default
+    None: every request is balanced on its own, which spreads load best and suits stateless workloads."""
 
     def __post_init__(self) -> None:
         """Checks literal values only: a Terraform variable (a generated module's) is checked by its validation."""
@@ -254,7 +258,15 @@ class PublicLoadBalancer(Construct):
             deregistration_delay=str(self.props.deregistration_delay_seconds),
             health_check=LbTargetGroupHealthCheck(
                 enabled=True, path=target.health_check_path, protocol="HTTP", port="traffic-port", matcher="200",
-                interval=15, timeout=5, healthy_threshold=2, unhealthy_threshold=3))
+                interval=15, timeout=5, healthy_threshold=2, unhealthy_threshold=3),
+            stickiness=self._stickiness(target.stickiness))
+
+    @staticmethod
+    def _stickiness(spec: TargetStickiness | None) -> LbTargetGroupStickiness | None:
+        if spec is None:
+            return None
+        return LbTargetGroupStickiness(enabled=True, type=spec.type, cookie_duration=spec.duration_seconds,
+                                       cookie_name=spec.cookie_name)
 
     def _certificate(self, spec: CertificateSpec) -> str:
         # 'Default' is left out of resource addresses: the certificate, its records and its validation keep

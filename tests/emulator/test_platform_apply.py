@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,7 +111,38 @@ def _outputs(workdir: TerraformWorkdir) -> dict[str, object]:
 
 
 def test_what_aws_reports_matches_the_data_tier(scenario):
-    CHECKS[scenario.config.blueprint](scenario, _outputs(scenario.data))
+    outputs = _outputs(scenario.data)
+    CHECKS[scenario.config.blueprint](scenario, outputs)
+    if "restore_testing_plan_name" in outputs:  # production's default (data.backup.restore_testing)
+        _restore_tests_cover_the_backups(scenario, outputs)
+
+
+def _restore_tests_cover_the_backups(scenario: Scenario, outputs: dict) -> None:
+    """Seed 004 L71, "test disaster recovery by restoring from a backup": each store the backup plan protects is
+    restored from the environment's vault on schedule; a database into its own subnet group and security groups."""
+    backup, name = scenario.client("backup"), outputs["restore_testing_plan_name"]
+    plan = backup.get_restore_testing_plan(RestoreTestingPlanName=name)["RestoreTestingPlan"]
+    vault = backup.describe_backup_vault(BackupVaultName=outputs["backup_vault_name"])["BackupVaultArn"]
+    assert plan["RecoveryPointSelection"]["IncludeVaults"] == [vault]
+    plan_id = backup.list_backup_plans()["BackupPlansList"][0]["BackupPlanId"]
+    (protected,) = backup.list_backup_selections(BackupPlanId=plan_id)["BackupSelectionsList"]
+    backed_up = backup.get_backup_selection(BackupPlanId=plan_id, SelectionId=protected["SelectionId"])[
+        "BackupSelection"]["Resources"]
+    databases = {db["DBInstanceArn"]: db for db in scenario.client("rds").describe_db_instances()["DBInstances"]}
+    tested = []
+    for listed in backup.list_restore_testing_selections(RestoreTestingPlanName=name)["RestoreTestingSelections"]:
+        selection = backup.get_restore_testing_selection(
+            RestoreTestingPlanName=name, RestoreTestingSelectionName=listed["RestoreTestingSelectionName"])[
+            "RestoreTestingSelection"]
+        (arn,) = selection["ProtectedResourceArns"]
+        tested.append(arn)
+        if selection["ProtectedResourceType"] == "RDS":
+            db, overrides = databases[arn], selection["RestoreMetadataOverrides"]
+            assert overrides["dbSubnetGroupName"] == db["DBSubnetGroup"]["DBSubnetGroupName"]
+            assert json.loads(overrides["vpcSecurityGroupIds"]) == [g["VpcSecurityGroupId"]
+                                                                    for g in db["VpcSecurityGroups"]]
+            assert overrides["publiclyAccessible"] == "false"
+    assert sorted(tested) == sorted(backed_up)
 
 
 def _compute(scenario: Scenario) -> TerraformWorkdir:
@@ -375,8 +407,53 @@ def test_what_aws_reports_matches_the_ops_tier(scenario):
         assert f"{config.name_prefix}-{name}-below-minimum" in names
     for name in config.compute.services:
         assert f"{config.name_prefix}-{name}-tasks-below-desired" in names
+    _check_fleet_log_filters(scenario, names)
     dashboards = scenario.client("cloudwatch").list_dashboards()["DashboardEntries"]
     assert [d["DashboardName"] for d in dashboards] == [outputs["dashboard_name"]]
+    _guardduty_findings_reach_the_topic(scenario, outputs)
+    _failed_backup_jobs_reach_the_topic(scenario, outputs)
+
+
+def _failed_backup_jobs_reach_the_topic(scenario: Scenario, outputs: dict) -> None:
+    """Every scenario backs up a store: failed backup, copy and restore jobs are ruled onto the alarm topic."""
+    events, prefix = scenario.client("events"), scenario.config.name_prefix
+    for rule, job_types in ((f"{prefix}-backup-job-failures", ["Backup Job State Change", "Copy Job State Change"]),
+                            (f"{prefix}-restore-job-failures", ["Restore Job State Change"])):
+        pattern = json.loads(events.describe_rule(Name=rule)["EventPattern"])
+        assert pattern["source"] == ["aws.backup"] and pattern["detail-type"] == job_types
+        (target,) = events.list_targets_by_rule(Rule=rule)["Targets"]
+        assert target["Arn"] == outputs["alarm_topic_arn"]
+        assert "<message>" in target["InputTransformer"]["InputTemplate"]
+
+
+def _guardduty_findings_reach_the_topic(scenario: Scenario, outputs: dict) -> None:
+    """ops.threat_detection (on by default): the detector is enabled with the decided features, and its findings'
+    rule targets the alarm topic, whose policy admits EventBridge."""
+    guardduty = scenario.client("guardduty")
+    assert guardduty.list_detectors()["DetectorIds"] == [outputs["guardduty_detector_id"]]
+    detector = guardduty.get_detector(DetectorId=outputs["guardduty_detector_id"])
+    assert (detector["Status"], detector["FindingPublishingFrequency"]) == ("ENABLED", "FIFTEEN_MINUTES")
+    assert {f["Name"]: f["Status"] for f in detector["Features"]} == {
+        "S3_DATA_EVENTS": "ENABLED", "EBS_MALWARE_PROTECTION": "ENABLED", "EKS_AUDIT_LOGS": "DISABLED"}
+    (target,) = scenario.client("events").list_targets_by_rule(
+        Rule=f"{scenario.config.name_prefix}-guardduty-findings")["Targets"]
+    assert target["Arn"] == outputs["alarm_topic_arn"]
+    policy = scenario.client("sns").get_topic_attributes(TopicArn=outputs["alarm_topic_arn"])["Attributes"]["Policy"]
+    assert "events.amazonaws.com" in policy
+
+
+def _check_fleet_log_filters(scenario: Scenario, alarm_names: set[str]) -> None:
+    """Each error log a fleet ships is counted by a metric filter with its pattern, and alarmed on."""
+    config, logs = scenario.config, scenario.client("logs")
+    compute = _outputs(scenario.compute) if scenario.compute else {}
+    for name, fleet in config.compute.fleets.items():
+        for log in fleet.shipped_logs:
+            if log.error_pattern is None:
+                continue
+            group = compute[f"fleet_{name.replace('-', '_')}_log_{log.name.replace('-', '_')}_group_name"]
+            (metric_filter,) = logs.describe_metric_filters(logGroupName=group)["metricFilters"]
+            assert metric_filter["filterPattern"] == log.error_pattern, group
+            assert f"{config.name_prefix}-{name}-{log.name}-log-errors" in alarm_names
 
 
 def _declared_alarms(workdir: TerraformWorkdir) -> set[str]:
@@ -465,6 +542,7 @@ def _check_saas(scenario: Scenario, outputs: dict) -> None:
     rds = scenario.client("rds")
     db = rds.describe_db_instances()["DBInstances"][0]
     assert db["Engine"] == "postgres" and db["MultiAZ"] is True
+    assert db["DBInstanceClass"] == "db.t4g.small"  # seed 002: RDS on Graviton
     proxy = rds.describe_db_proxies()["DBProxies"][0]
     assert proxy["RequireTLS"] is True and proxy["Endpoint"] == outputs["database_main_endpoint"]
     secrets = scenario.client("secretsmanager").list_secrets()["SecretList"]
@@ -482,6 +560,25 @@ def _check_saas(scenario: Scenario, outputs: dict) -> None:
     sqs = scenario.client("sqs")
     attributes = sqs.get_queue_attributes(QueueUrl=outputs["queue_ai_jobs_url"], AttributeNames=["All"])["Attributes"]
     assert attributes["KmsMasterKeyId"] and '"maxReceiveCount":3' in attributes["RedrivePolicy"].replace(" ", "")
+    _generated_secret_rotates(scenario, outputs)
+
+
+def _generated_secret_rotates(scenario: Scenario, outputs: dict) -> None:
+    """jwt-signing-key (generated) rotates every 30 days with the environment's function, which gave it its first
+    value during the apply (its deployed zip ran the four steps: tests/harness/moto_secrets_patches.py);
+    llm-api-key (the vendor's) has no rotation."""
+    client = scenario.client("secretsmanager")
+    secret = client.describe_secret(SecretId=outputs["secret_jwt_signing_key_arn"])
+    assert (secret["RotationEnabled"], secret["RotationRules"]["AutomaticallyAfterDays"]) == (True, 30)
+    assert secret["RotationLambdaARN"].endswith(f":function:{outputs['secret_rotation_function_name']}")
+    deadline = time.monotonic() + 60  # Secrets Manager rotates asynchronously, after the apply's call returns
+    while not any("AWSCURRENT" in stages for stages in client.describe_secret(
+            SecretId=outputs["secret_jwt_signing_key_arn"]).get("VersionIdsToStages", {}).values()):
+        assert time.monotonic() < deadline, f"no AWSCURRENT value; moto log:\n{scenario.moto.log_tail()}"
+        time.sleep(1)
+    value = client.get_secret_value(SecretId=outputs["secret_jwt_signing_key_arn"], VersionStage="AWSCURRENT")
+    assert len(value["SecretString"]) == 64 and value["SecretString"].isalnum()
+    assert not client.describe_secret(SecretId=outputs["secret_llm_api_key_arn"]).get("RotationEnabled")
 
 
 def _check_levels(scenario: Scenario, outputs: dict) -> None:
@@ -492,8 +589,15 @@ def _check_levels(scenario: Scenario, outputs: dict) -> None:
     assert sum(m["IsClusterWriter"] for m in cluster["DBClusterMembers"]) == 1
     s3 = scenario.client("s3")
     uploads = outputs["bucket_uploads_name"]
-    rule = s3.get_bucket_replication(Bucket=uploads)["ReplicationConfiguration"]["Rules"][0]
-    assert rule["Destination"]["Bucket"].endswith(f"{uploads}-us-east-2")
+    rules = {r["ID"]: r for r in s3.get_bucket_replication(Bucket=uploads)["ReplicationConfiguration"]["Rules"]}
+    assert rules["everything-to-replica"]["Destination"]["Bucket"].endswith(f"{uploads}-us-east-2")
+    assert rules["everything-to-replica"]["DeleteMarkerReplication"] == {"Status": "Enabled"}
+    copy = rules["copy-to-originals-backup"]  # seed: a copy of every original; a deleted upload stays there
+    assert copy["Destination"]["Bucket"] == f"arn:aws:s3:::{outputs['bucket_originals_backup_name']}"
+    assert copy["DeleteMarkerReplication"] == {"Status": "Disabled"}
+    assert copy["Destination"]["EncryptionConfiguration"]["ReplicaKmsKeyID"] == outputs["kms_key_storage_arn"]
+    assert sorted(int(r["Priority"]) for r in rules.values()) == [1, 2]
+    assert s3.get_bucket_versioning(Bucket=outputs["bucket_originals_backup_name"])["Status"] == "Enabled"
     queues = s3.get_bucket_notification_configuration(Bucket=uploads)["QueueConfigurations"]
     assert queues[0]["QueueArn"] == outputs["queue_image_processing_arn"]
     targets = scenario.client("application-autoscaling").describe_scalable_targets(ServiceNamespace="rds")
@@ -631,6 +735,23 @@ def _check_saas_compute(scenario: Scenario, outputs: dict) -> None:
     assert container["readonlyRootFilesystem"] is True and container["user"] == "1000"
     assert {s["name"] for s in container["secrets"]} == {"DATABASE_CREDENTIALS", "JWT_SIGNING_KEY"}
     assert task["runtimePlatform"]["cpuArchitecture"] == "ARM64"
+    # the container's own health check and production mode, as ECS reports them (seed 002's task definition)
+    assert container["healthCheck"] == {"command": ["CMD-SHELL", "wget -q --spider http://127.0.0.1:6000/health"],
+                                        "interval": 30, "timeout": 5, "retries": 3, "startPeriod": 60}
+    own = [v for v in container["environment"] if not v["name"].startswith(("OTEL_", "AWS_XRAY_"))]
+    assert own == [{"name": "NODE_ENV", "value": "production"}]  # the rest is tracing's, checked next
+    _check_trace_collector(scenario, task)
+    worker = ecs.describe_task_definition(taskDefinition=services["ai-worker"]["taskDefinition"])["taskDefinition"]
+    assert worker["containerDefinitions"][0]["healthCheck"]["command"][1].startswith("find /tmp/heartbeat ")
+    # Socket.IO long-polling: the backend's target group is sticky, the others balance request by request
+    stickiness = {}
+    for name in ("backend", "frontend"):
+        attributes = {a["Key"]: a["Value"] for a in elbv2.describe_target_group_attributes(
+            TargetGroupArn=groups[name])["Attributes"]}
+        stickiness[name] = (attributes["stickiness.enabled"], attributes["stickiness.type"],
+                            attributes.get("stickiness.lb_cookie.duration_seconds"))
+    assert stickiness["backend"] == ("true", "lb_cookie", "86400")
+    assert stickiness["frontend"][0] == "false"
     policies = scenario.client("application-autoscaling").describe_scaling_policies(ServiceNamespace="ecs")
     steps = {p["PolicyName"]: p["StepScalingPolicyConfiguration"] for p in policies["ScalingPolicies"]
              if p["PolicyType"] == "StepScaling"}
@@ -643,6 +764,29 @@ def _check_saas_compute(scenario: Scenario, outputs: dict) -> None:
     backend_group = outputs["workload_security_group_ids"]["backend"]
     assert _egress(scenario, backend_group) == [("tcp", 53, "10.31.0.2/32"), ("tcp", 443, "0.0.0.0/0"),
                                                 ("udp", 53, "10.31.0.2/32")]
+
+
+def _check_trace_collector(scenario: Scenario, task: dict) -> None:
+    """compute.tracing, as ECS and IAM report it: the task runs the ADOT collector beside the application, not
+    essential, its CPU carved from the task's, logging to the service's group under its own prefix; the application
+    is told where it listens, and the task role may send traces to X-Ray and nothing more."""
+    app, collector = task["containerDefinitions"]
+    assert (collector["name"], collector["essential"]) == ("aws-otel-collector", False)
+    assert collector["image"].startswith("public.ecr.aws/aws-observability/aws-otel-collector:v")
+    assert app["cpu"] + collector["cpu"] == int(task["cpu"]) and collector["memory"] * 2 <= int(task["memory"])
+    app_logs, collector_logs = (c["logConfiguration"]["options"] for c in (app, collector))
+    assert collector_logs["awslogs-group"] == app_logs["awslogs-group"]
+    assert collector_logs["awslogs-stream-prefix"] == "aws-otel-collector"
+    environment = {v["name"]: v["value"] for v in app["environment"]}
+    assert environment["AWS_XRAY_DAEMON_ADDRESS"] == "127.0.0.1:2000"
+    assert environment["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://127.0.0.1:4318"
+    iam, role = scenario.client("iam"), task["taskRoleArn"].rsplit("/", 1)[1]
+    statements = [statement for policy in iam.list_role_policies(RoleName=role)["PolicyNames"]
+                  for statement in iam.get_role_policy(RoleName=role, PolicyName=policy)["PolicyDocument"]["Statement"]
+                  if statement.get("Sid") == "SendTracesToXRay"]
+    assert [(sorted(s["Action"]), s["Resource"]) for s in statements] == [(
+        ["xray:GetSamplingRules", "xray:GetSamplingStatisticSummaries", "xray:GetSamplingTargets",
+         "xray:PutTelemetryRecords", "xray:PutTraceSegments"], "*")]
 
 
 def _check_levels_compute(scenario: Scenario, outputs: dict) -> None:
@@ -661,6 +805,8 @@ def _check_levels_compute(scenario: Scenario, outputs: dict) -> None:
     alarm = cloudwatch.describe_alarms(AlarmNames=["levels-prod-worker-scale-out"])["MetricAlarms"][0]
     assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible" and alarm["Threshold"] == 100
     assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": "levels-prod-jobs"}]
+    for name in ("api", "worker"):  # seed 003: logs leave the instances
+        _fleet_logs_and_patching(scenario, outputs, name)
     ec2 = scenario.client("ec2")
     template = ec2.describe_launch_template_versions(LaunchTemplateName="levels-prod-api")["LaunchTemplateVersions"][0]
     data = template["LaunchTemplateData"]
@@ -708,10 +854,41 @@ def _web_fleet(scenario: Scenario, outputs: dict, sizes: tuple[int, int]) -> dic
     return fleet
 
 
+def _fleet_logs_and_patching(scenario: Scenario, outputs: dict, name: str) -> None:
+    """The fleet's shipped logs have their KMS-encrypted log groups, which alone its role may write (no managed
+    agent policy), and Patch Manager's association patches the group's instances on the configured schedule."""
+    config, spec = scenario.config, scenario.config.compute.fleets[name]
+    variable = name.replace("-", "_")
+    groups = {g["logGroupName"]: g for g in scenario.client("logs").describe_log_groups(
+        logGroupNamePrefix=f"/ec2/{config.name_prefix}/{name}/")["logGroups"]}
+    assert set(groups) == {outputs[f"fleet_{variable}_log_{log.name.replace('-', '_')}_group_name"]
+                           for log in spec.shipped_logs}
+    for group in groups.values():
+        assert (group["kmsKeyId"], group["retentionInDays"]) == (outputs["kms_key_arn"], spec.log_retention_days)
+    iam, role = scenario.client("iam"), outputs[f"fleet_{variable}_role_name"]
+    managed = {p["PolicyName"] for p in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]}
+    assert "CloudWatchAgentServerPolicy" not in managed and "AmazonSSMManagedInstanceCore" in managed
+    written = {arn for policy in iam.list_role_policies(RoleName=role)["PolicyNames"]
+               for statement in iam.get_role_policy(RoleName=role, PolicyName=policy)["PolicyDocument"]["Statement"]
+               if "logs:PutLogEvents" in statement["Action"] for arn in statement["Resource"]}
+    assert {arn.split(":log-group:")[1].removesuffix(":*") for arn in written} == set(groups)
+    group_name = outputs[f"fleet_{variable}_group_name"]
+    ssm = scenario.client("ssm")
+    (listed,) = ssm.list_associations(AssociationFilterList=[
+        {"key": "AssociationName", "value": f"{group_name}-patching"}])["Associations"]
+    association = ssm.describe_association(AssociationId=listed["AssociationId"])["AssociationDescription"]
+    assert association["Name"] == "AWS-RunPatchBaseline" and association["ApplyOnlyAtCronInterval"] is True
+    assert association["Targets"] == [{"Key": "tag:aws:autoscaling:groupName", "Values": [group_name]}]
+    assert spec.patching is not None and association["ScheduleExpression"] == spec.patching.schedule
+    assert association["Parameters"] == {"Operation": ["Install"], "RebootOption": ["RebootIfNeeded"]}
+
+
 def _check_notebookly_compute(scenario: Scenario, outputs: dict) -> None:
     """Seed 004: ASG 2-10 adding an instance at CPU > 70 % for 5 minutes and removing one below 30 % for 15, each
-    direction with its own cooldown (simple scaling: the policy type that has one)."""
+    direction with its own cooldown (simple scaling: the policy type that has one); the web servers' logs go to
+    CloudWatch Logs and Patch Manager patches them weekly."""
     fleet = _web_fleet(scenario, outputs, (2, 10))
+    _fleet_logs_and_patching(scenario, outputs, "web")
     policies = scenario.client("autoscaling").describe_policies(AutoScalingGroupName=fleet["AutoScalingGroupName"])
     assert sorted((p["PolicyType"], p["ScalingAdjustment"], p["Cooldown"]) for p in policies["ScalingPolicies"]) == [
         ("SimpleScaling", -1, 600), ("SimpleScaling", 1, 300)]

@@ -131,3 +131,102 @@ def autoscaling_settings() -> None:
 
 
 COMPUTE_PATCHES.append(autoscaling_settings)
+
+
+def ssm_associations() -> None:
+    """State Manager associations (aws_ssm_association: each fleet's AWS-RunPatchBaseline schedule). AWS:
+    CreateAssociation checks that the document exists (AWS-owned documents such as AWS-RunPatchBaseline always
+    do), returns an AssociationDescription with a new AssociationId, AssociationVersion "1", DocumentVersion
+    "$DEFAULT" unless one was given, and the request's schedule, targets, parameters and limits; DescribeAssociation
+    and UpdateAssociation (which raises AssociationVersion) name it by id and answer AssociationDoesNotExist for an
+    unknown one, as DeleteAssociation does; ListAssociations lists them, filtered by Name or AssociationName; its
+    tags are those of resource type Association. moto 5.2.5 implements
+    none of these actions (HTTP 500) and refuses the resource type Association in the tag actions. The patch keeps
+    the associations on the region's SSM backend (so /moto-api/reset forgets them) and runs nothing: no instance is
+    patched, the status stays Pending."""
+    import datetime
+    import uuid
+
+    from moto.core.responses import ActionResult, EmptyResult
+    from moto.ssm.exceptions import InvalidDocument, SSMException
+    from moto.ssm.models import SimpleSystemManagerBackend
+    from moto.ssm.responses import SimpleSystemManagerResponse
+
+    class AssociationDoesNotExist(SSMException):
+        def __init__(self, association_id: str) -> None:
+            super().__init__("AssociationDoesNotExist", f"Association {association_id} does not exist")
+
+    settings = ("Name", "DocumentVersion", "Parameters", "Targets", "ScheduleExpression", "OutputLocation",
+                "AssociationName", "AutomationTargetParameterName", "MaxErrors", "MaxConcurrency",
+                "ComplianceSeverity", "SyncCompliance", "ApplyOnlyAtCronInterval", "CalendarNames",
+                "TargetLocations", "ScheduleOffset", "Duration", "TargetMaps", "InstanceId")
+
+    def associations(backend: SimpleSystemManagerBackend) -> dict[str, dict]:
+        return backend.__dict__.setdefault("state_manager_associations", {})
+
+    def found(self: SimpleSystemManagerResponse) -> dict:
+        association_id = self._get_param("AssociationId")
+        association = associations(self.ssm_backend).get(association_id)
+        if association is None:
+            raise AssociationDoesNotExist(association_id)
+        return association
+
+    def requested(self: SimpleSystemManagerResponse) -> dict:
+        return {key: value for key in settings if (value := self._get_param(key)) is not None}
+
+    def create_association(self: SimpleSystemManagerResponse) -> ActionResult:
+        name = self._get_param("Name")
+        if not name.startswith("AWS-") and name not in self.ssm_backend._documents:
+            raise InvalidDocument(f"Document {name} does not exist")
+        now = datetime.datetime.now(datetime.timezone.utc)
+        association = {"DocumentVersion": "$DEFAULT", **requested(self), "AssociationId": str(uuid.uuid4()),
+                       "AssociationVersion": "1", "Date": now, "LastUpdateAssociationDate": now,
+                       "Overview": {"Status": "Pending", "DetailedStatus": "Creating"}}
+        associations(self.ssm_backend)[association["AssociationId"]] = association
+        tags = {t["Key"]: t["Value"] for t in self._get_param("Tags") or []}
+        if tags:
+            self.ssm_backend.add_tags_to_resource("Association", association["AssociationId"], tags)
+        return ActionResult({"AssociationDescription": association})
+
+    def describe_association(self: SimpleSystemManagerResponse) -> ActionResult:
+        return ActionResult({"AssociationDescription": found(self)})
+
+    def update_association(self: SimpleSystemManagerResponse) -> ActionResult:
+        association = found(self)
+        association.update(requested(self))
+        association["AssociationVersion"] = str(int(association["AssociationVersion"]) + 1)
+        association["LastUpdateAssociationDate"] = datetime.datetime.now(datetime.timezone.utc)
+        return ActionResult({"AssociationDescription": association})
+
+    def delete_association(self: SimpleSystemManagerResponse) -> EmptyResult:
+        association_id = found(self)["AssociationId"]
+        del associations(self.ssm_backend)[association_id]
+        self.ssm_backend._resource_tags.get("Association", {}).pop(association_id, None)
+        return EmptyResult()
+
+    def list_associations(self: SimpleSystemManagerResponse) -> ActionResult:
+        wanted = {f["key"]: f["value"] for f in self._get_param("AssociationFilterList") or []}
+        listed = ("Name", "AssociationId", "AssociationVersion", "DocumentVersion", "Targets", "Overview",
+                  "ScheduleExpression", "AssociationName", "ScheduleOffset", "Duration", "TargetMaps")
+        return ActionResult({"Associations": [
+            {key: association[key] for key in listed if key in association}
+            for association in associations(self.ssm_backend).values()
+            if all(association.get(key) == value for key, value in wanted.items())]})
+
+    for method in (create_association, describe_association, update_association, delete_association,
+                   list_associations):
+        setattr(SimpleSystemManagerResponse, method.__name__, method)
+
+    original = SimpleSystemManagerBackend._validate_resource_type_and_id
+
+    def validate(self: SimpleSystemManagerBackend, resource_type: str, resource_id: str) -> str:
+        if resource_type == "Association":
+            if resource_id not in associations(self):
+                raise AssociationDoesNotExist(resource_id)
+            return resource_id
+        return original(self, resource_type, resource_id)
+
+    SimpleSystemManagerBackend._validate_resource_type_and_id = validate  # type: ignore[method-assign]
+
+
+COMPUTE_PATCHES.append(ssm_associations)

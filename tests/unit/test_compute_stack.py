@@ -56,8 +56,9 @@ def _listeners(document) -> dict[int, tuple[str, dict]]:
 
 
 def _containers(document, family: str) -> dict:
+    """The application's container: the task's one essential container (a traced task also runs the collector)."""
     _, task = _named(document, "aws_ecs_task_definition", "family")[family]
-    (container,) = json.loads(task["container_definitions"])
+    (container,) = [c for c in json.loads(task["container_definitions"]) if c["essential"]]
     return container
 
 
@@ -390,7 +391,9 @@ def test_saas_task_definitions_are_hardened_and_inject_secrets_from_secrets_mana
     backend = {s["name"]: s["valueFrom"] for s in _containers(document, "saas-prod-backend")["secrets"]}
     assert backend == {"DATABASE_CREDENTIALS": REMOTE_DATA + "database_main_secret_arn}",
                        "JWT_SIGNING_KEY": REMOTE_DATA + "secret_jwt_signing_key_arn}"}
-    assert _containers(document, "saas-prod-frontend")["environment"] == [{"name": "HOSTNAME", "value": "0.0.0.0"}]
+    own = [v for v in _containers(document, "saas-prod-frontend")["environment"]  # not tracing's (test_tracing.py)
+           if not v["name"].startswith(("OTEL_", "AWS_XRAY_"))]
+    assert own == [{"name": "HOSTNAME", "value": "0.0.0.0"}, {"name": "NODE_ENV", "value": "production"}]
 
 
 def test_weaviate_mounts_its_efs_access_point_over_tls_with_iam(compute):

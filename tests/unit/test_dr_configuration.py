@@ -162,7 +162,7 @@ def test_images_without_a_pipeline_need_their_standby_ami(tmp_path):
     config = load(config_file=user_config_file(tmp_path, "notebookly/prod", body + "  image_ids: {al2023: "
                                                "ami-0123456789abcdef0}\n"))
     assert config.standby().compute.images["al2023"].ami_id == "ami-0123456789abcdef0"
-    assert config.compute.images["al2023"].ami_id == "ami-0f58b397bc5c1f2e8"  # the primary keeps its own
+    assert config.compute.images["al2023"].ami_id == "ami-08e3b3155fc937a94"  # the primary keeps its own
     with pytest.raises(ConfigError, match=r"dr.image_ids \['lamp'\] name no compute.images entry"):
         load(config_file=user_config_file(tmp_path, "notebookly/prod", body + "  image_ids: {al2023: "
                                           "ami-0123456789abcdef0, lamp: ami-0123456789abcdef0}\n"))

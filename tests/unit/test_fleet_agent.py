@@ -1,5 +1,5 @@
-"""Layer 1: every EC2 fleet runs the CloudWatch agent: its configuration parameter (a name the managed
-policy lets instances read, disk and memory of "/" per instance and per group), the launch template's
+"""Layer 1: every EC2 fleet runs the CloudWatch agent: its configuration parameter (which the agent's inline
+policy lets the fleet's instances read, disk and memory of "/" per instance and per group), the launch template's
 user data (the agent's start script before the fleet's own, as cloud-init reads it), the switch that
 turns it off (the bastion), the 16 KB limit, and the golden image that carries the agent."""
 
@@ -23,7 +23,7 @@ from configuration import ConfigError, load
 from configuration.compute import CLOUDWATCH_AGENT_RESERVE
 from modules.bastion import Bastion, BastionProps
 from modules.fleet import Ec2Fleet, Ec2FleetProps, GroupMetric, disk_used_metric, memory_used_metric
-from modules.fleet.agent import USER_DATA_LIMIT, parameter_name, start_script, with_agent
+from modules.fleet.agent import USER_DATA_LIMIT, agent_config_json, parameter_name, start_script, with_agent
 from modules.image import GoldenImagePipeline, GoldenImagePipelineProps
 from tests.support import resources, user_config_file
 
@@ -32,7 +32,8 @@ NAME = "shop-prod-web"
 SCRIPT = "#!/bin/bash\nset -euo pipefail\nsystemctl enable --now httpd\n"
 START = "amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c ssm:AmazonCloudWatch-shop-prod-web"
 # CloudWatchAgentServerPolicy's Parameter Store statement (AWS managed policy, version v6 and earlier):
-# ssm:GetParameter on arn:aws:ssm:*:*:parameter/AmazonCloudWatch-*
+# ssm:GetParameter on arn:aws:ssm:*:*:parameter/AmazonCloudWatch-*; the name keeps to it, for golden images and
+# tools that expect it, though the fleets now get an inline policy naming their own parameter instead
 MANAGED_POLICY_PARAMETERS = "arn:aws:ssm:*:*:parameter/AmazonCloudWatch-*"
 AGENT_POLICY = "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"
 
@@ -70,6 +71,11 @@ def _managed_policies(document: dict) -> set[str]:
     return {a["policy_arn"] for a in resources(document, "aws_iam_role_policy_attachment").values()}
 
 
+def _agent_statements(document: dict) -> list[dict]:
+    return [statement for key, policy in document.get("data", {}).get("aws_iam_policy_document", {}).items()
+            if "cloudwatch-agent-document" in key for statement in policy["statement"]]
+
+
 # -- the configuration parameter ----------------------------------------------------------------------
 
 
@@ -81,7 +87,13 @@ def test_parameter_is_named_for_the_managed_policy_and_holds_plain_json(synthesi
     assert fnmatch(arn, MANAGED_POLICY_PARAMETERS)  # what CloudWatchAgentServerPolicy lets instances read
     assert (parameter["type"], parameter["tier"]) == ("String", "Standard")
     assert len(parameter["value"]) < 4096  # a Standard parameter's limit
-    assert AGENT_POLICY in _managed_policies(document)
+    assert AGENT_POLICY not in _managed_policies(document)  # it would let instances write any log group
+    (inline,) = resources(document, "aws_iam_role_policy").values()
+    (statement,) = [s for s in _agent_statements(document) if s["sid"] == "AgentConfiguration"]
+    assert statement["actions"] == ["ssm:GetParameter"]
+    (key,) = resources(document, "aws_ssm_parameter")
+    assert statement["resources"] == [f"${{aws_ssm_parameter.{key}.arn}}"]  # this fleet's parameter, no other
+    assert "cloudwatch-agent-document" in inline["policy"]
     assert fleet.agent_parameter is not None and fleet.agent_parameter.name_input == parameter["name"]
 
 
@@ -146,7 +158,8 @@ def test_the_start_script_is_valid_bash_and_skips_systems_without_dnf_or_yum():
 
 def test_a_fleet_without_user_data_gets_the_start_script_alone():
     document, _ = _synth(user_data=None)
-    assert _user_data(document) == start_script(parameter_name(NAME))
+    assert _user_data(document) == start_script(parameter_name(NAME)) == start_script(
+        parameter_name(NAME), agent_config_json())  # the metrics-only configuration by default
 
 
 def test_cloud_config_and_mime_user_data_keep_their_kind():
@@ -176,7 +189,7 @@ def test_agent_off_leaves_user_data_role_and_parameters_as_they_were():
     document, fleet = _synth(cloudwatch_agent=False)
     assert not resources(document, "aws_ssm_parameter")
     assert _user_data(document) == SCRIPT
-    assert AGENT_POLICY not in _managed_policies(document)
+    assert AGENT_POLICY not in _managed_policies(document) and not _agent_statements(document)
     assert fleet.agent_parameter is None and fleet.disk_used is None
     assert _props().cloudwatch_agent is True  # on unless asked
 
