@@ -259,6 +259,7 @@ _PLACES: dict[str, tuple[str, str]] = {
     "aws_cloudwatch_log_group": (OPS, "cloudwatch"), "aws_flow_log": (OPS, "cloudwatch"),
     "aws_sns_topic": (OPS, "sns"), "aws_cloudwatch_dashboard": (OPS, "dashboard"),
     "aws_cloudtrail": (OPS, "cloudtrail"), "aws_backup_plan": (OPS, "backup"), "aws_backup_vault": (OPS, "backup"),
+    "aws_backup_restore_testing_plan": (OPS, "backup"), "aws_guardduty_detector": (OPS, "guardduty"),
     "aws_budgets_budget": (OPS, "budget"), "aws_kms_key": (OPS, "kms"),
     "aws_iam_openid_connect_provider": (OPS, "iam"), "aws_iam_account_password_policy": (OPS, "iam"),
 }
@@ -585,7 +586,15 @@ def _label_backup(inv: Inventory, c: Component) -> tuple[str, list[str]]:
             facts.append(f"{rule.get('rule_name')}: {rule.get('schedule')}" + (f", {keep} d" if keep else ""))
     vault_regions = sorted({v.region for v in _of(c, "aws_backup_vault")})
     facts.append("vaults in " + ", ".join(vault_regions))
+    for testing in _of(c, "aws_backup_restore_testing_plan"):
+        facts.append(f"restore test: {testing.body.get('schedule_expression')}")
     return "AWS Backup", facts
+
+
+def _label_guardduty(inv: Inventory, c: Component) -> tuple[str, list[str]]:
+    features = sorted(f.body["name"].lower().replace("_", " ") for f in inv.of_type("aws_guardduty_detector_feature")
+                      if f.body.get("status") == "ENABLED")
+    return "GuardDuty", [", ".join(features) or "management events, flow and DNS logs", "findings to the alarm topic"]
 
 
 def _label_budget(inv: Inventory, c: Component) -> tuple[str, list[str]]:
@@ -626,6 +635,7 @@ LABELS: dict[str, Callable[[Inventory, Component], tuple[str, list[str]]]] = {
     "ecr": _label_ecr, "image-builder": _label_image_builder, "scheduler": _label_scheduler,
     "cloudwatch": _label_cloudwatch, "sns": _label_sns, "dashboard": _label_dashboard,
     "cloudtrail": _label_cloudtrail, "backup": _label_backup, "budget": _label_budget, "kms": _label_kms,
+    "guardduty": _label_guardduty,
     "iam": _label_iam, "state": _label_state,
 }
 """One label builder per component kind; every kind _placement can produce has one."""

@@ -58,6 +58,7 @@ ICONS: dict[str, type[Node]] = {
     "image-builder": compute.EC2ImageBuilder, "scheduler": integration.EventbridgeScheduler,
     "cloudwatch": management.CloudwatchAlarm, "sns": integration.SimpleNotificationServiceSns,
     "dashboard": management.Cloudwatch, "cloudtrail": management.Cloudtrail, "backup": storage.Backup,
+    "guardduty": security.Guardduty,
     "budget": cost.Budgets, "kms": security.KeyManagementService, "iam": security.IdentityAndAccessManagementIam,
     "state": Terraform,
 }
@@ -76,7 +77,8 @@ GRAPH = {"splines": "spline", "pad": "0.5", "nodesep": "0.5", "ranksep": "1.1", 
 """Top-down: users, then the edge, then each region's tiers, regions side by side in declaration order
 (primary first): a short crossing minimisation (mclimit) keeps that order instead of mirroring it."""
 ICON_POINTS = 56
-OPS_ORDER = ("cloudwatch", "dashboard", "budget", "cloudtrail", "backup", "sns", "kms", "iam", "log-archive", "state")
+OPS_ORDER = ("cloudwatch", "dashboard", "budget", "cloudtrail", "guardduty", "backup", "sns", "kms", "iam",
+             "log-archive", "state")
 """Operations nodes in reading order, five to a row: alarms over their topic, the trail over its buckets."""
 OPS_PER_ROW = 5
 TIER_TITLES = {PUBLIC: "Public subnets", APP: "App subnets", DATA: "Data subnets"}
